@@ -32,4 +32,5 @@ class CrawlConfig:
     max_redirects: int = 10
     full_budget_bytes: int = 10 * 1024 * 1024  # llms-full.txt size budget
     allow_private_networks: bool = True  # the CLI user runs it; the service turns this off
+    allowed_cidrs: tuple[str, ...] = ()  # opened even when private networks are not
     http2: bool = True

@@ -1,0 +1,407 @@
+"""The crawl engine: robots -> sitemaps -> frontier -> a fixed pool of fetch workers -> page records."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import httpx
+from aiolimiter import AsyncLimiter
+from llmstxt.crawl.robots import RobotsPolicy, policy_from_response, robots_url
+from llmstxt.crawl.sitemap import parse_sitemap
+from llmstxt.crawl.urls import Scope, canonicalize
+from llmstxt.extract import extract
+
+from llmstxt.config import CrawlConfig
+from llmstxt.crawl.fetch import Fetcher, Response, error_kind
+from llmstxt.crawl.frontier import FROM_LINK, FROM_SITEMAP, Frontier, Item
+from llmstxt.errors import (
+    BlockedAddress,
+    FetchError,
+    NothingToCrawl,
+    RetryableStatus,
+    UnreachableSite,
+)
+from llmstxt.models import PageRecord
+from llmstxt.progress import Progress, ProgressSink, null_sink
+from llmstxt.spool import MarkdownSpool
+
+MAX_SITEMAP_FILES = 50
+SITEMAP_TYPES = ()  # sitemaps come as XML, gzip or text under many media types: accept any
+FETCH_ERRORS = (FetchError, BlockedAddress, httpx.HTTPError, TimeoutError)
+MARKDOWN_TYPES = ("text/markdown", "text/x-markdown", "text/plain")
+
+
+@dataclass(slots=True)
+class CrawlOutcome:
+    """What a crawl produced: every record, the refusals, and counters for the report."""
+
+    start_url: str
+    records: list[PageRecord] = field(default_factory=list)
+    refused: list[tuple[str, int, str]] = field(default_factory=list)
+    requests: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    deadline_hit: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+class Engine:
+    """Crawls one site with one shared client; records stream into the outcome as pages finish."""
+
+    def __init__(
+        self,
+        config: CrawlConfig,
+        client: httpx.AsyncClient,
+        spool: MarkdownSpool,
+        sink: ProgressSink = null_sink,
+    ) -> None:
+        self.config = config
+        self.spool = spool
+        self.sink = sink
+        self.fetcher = Fetcher(client, config)
+        self.scope = Scope.from_start(
+            config.start_url,
+            config.include,
+            config.exclude,
+            config.max_url_length,
+            config.max_repeated_segments,
+        )
+        self.start = canonicalize(config.start_url)
+        self.robots = RobotsPolicy.allow_all()
+        self.frontier = Frontier(config.max_pages, config.max_depth, config.max_query_variants)
+        self.limiter: AsyncLimiter | None = None
+        self.outcome = CrawlOutcome(self.start)
+        self._fetched: set[str] = set()
+        self._counts: Counter[str] = Counter()
+
+    async def run(self) -> CrawlOutcome:
+        """Crawl the site within its limits and deadline; raise when nothing at all can be read."""
+        began = time.monotonic()
+        try:
+            async with asyncio.timeout(self.config.deadline):
+                await self._load_robots()
+                self._discover(self.start, 0)
+                await self._load_sitemaps()
+                await self._crawl()
+        except TimeoutError:
+            self.outcome.deadline_hit = True
+            self.outcome.warnings.append(f"deadline of {self.config.deadline:g}s reached")
+        await self._probe_markdown()
+        return self._finish(time.monotonic() - began)
+
+    # --- robots.txt and sitemaps -------------------------------------------------------------
+
+    async def _load_robots(self) -> None:
+        """Fetch robots.txt under RFC 9309 rules; adopt the site's preferred host if it redirects."""
+        self._emit("robots")
+        if not self.config.respect_robots:
+            return
+        url = robots_url(self.start)
+        try:
+            response = await self.fetcher.get(url, accept=())
+        except RetryableStatus as exc:
+            self.robots = policy_from_response(exc.status, b"", self.config.user_agent)
+        except BlockedAddress:
+            raise
+        except FETCH_ERRORS as exc:
+            raise UnreachableSite(f"cannot reach {url} ({error_kind(exc)})") from exc
+        else:
+            self._adopt_host(response)
+            self.robots = policy_from_response(
+                response.status, response.body, self.config.user_agent
+            )
+        if not self.robots.allowed(self.start):
+            raise NothingToCrawl(f"robots.txt does not allow {self.start} for this user agent")
+        if self.robots.crawl_delay:
+            self.limiter = AsyncLimiter(1, self.robots.crawl_delay)
+
+    def _adopt_host(self, response: Response) -> None:
+        """When robots.txt redirects to another variant of the same site (www, https), crawl that."""
+        if not response.redirected_from or response.status != 200:
+            return
+        final = canonicalize(response.url)
+        if self.scope.to_site(final) == final or self.scope.reason(self.scope.to_site(final)):
+            return
+        origin = final[: final.index("/", final.index("//") + 2)]
+        path = self.start[self.start.index("/", self.start.index("//") + 2) :]
+        self.start = canonicalize(origin + path)
+        self.outcome.start_url = self.start
+        self.scope = Scope.from_start(
+            self.start,
+            self.config.include,
+            self.config.exclude,
+            self.config.max_url_length,
+            self.config.max_repeated_segments,
+        )
+
+    async def _load_sitemaps(self) -> None:
+        """Read every sitemap (robots Sitemap: lines, else /sitemap.xml), following indexes."""
+        self._emit("sitemaps")
+        pending = list(self.robots.sitemaps) or self._default_sitemaps()
+        seen: set[str] = set()
+        order = 0
+        while pending and len(seen) < MAX_SITEMAP_FILES:
+            batch = [u for u in dict.fromkeys(pending) if u not in seen][
+                : MAX_SITEMAP_FILES - len(seen)
+            ]
+            seen.update(batch)
+            pending = []
+            bodies = await asyncio.gather(*(self._get_sitemap(u) for u in batch))
+            for url, body in zip(batch, bodies, strict=True):
+                parsed = parse_sitemap(body, url)
+                pending.extend(canonicalize(c, url) for c in parsed.children)
+                for entry in parsed.entries:
+                    self._discover(entry.url, 1, FROM_SITEMAP, entry.lastmod, order)
+                    order += 1
+
+    def _default_sitemaps(self) -> list[str]:
+        """/sitemap.xml at the root, and under the path prefix when the crawl has one."""
+        origin = self.start[: self.start.index("/", self.start.index("//") + 2)]
+        urls = [origin + "/sitemap.xml"]
+        if self.scope.prefix != "/":
+            urls.append(origin + self.scope.prefix.rstrip("/") + "/sitemap.xml")
+        return urls
+
+    async def _get_sitemap(self, url: str) -> bytes:
+        """One sitemap's body, or b"" when it cannot be had (a missing sitemap is normal)."""
+        try:
+            response = await self.fetcher.get(url, accept=SITEMAP_TYPES)
+        except FETCH_ERRORS:
+            return b""
+        return response.body if response.status == 200 else b""
+
+    # --- discovery and the worker pool -------------------------------------------------------
+
+    def _discover(
+        self,
+        url: str,
+        depth: int,
+        source: int = FROM_LINK,
+        lastmod: str = "",
+        sitemap_order: int = -1,
+    ) -> None:
+        """Send a found URL through scope and robots to the frontier."""
+        url = canonicalize(self.scope.to_site(url))
+        if not url or url in self.frontier.seen:
+            return
+        reason = self.scope.reason(url)
+        if reason:
+            self.frontier.refuse(url, depth, reason)
+        elif not self.robots.allowed(url):
+            self.frontier.refuse(url, depth, "robots")
+        else:
+            self.frontier.add(url, depth, source, lastmod, sitemap_order)
+
+    async def _crawl(self) -> None:
+        """Run the workers until the frontier is drained."""
+        self._emit("crawling")
+        workers = 1 if self.limiter else self.config.concurrency
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(self._worker()) for _ in range(workers)]
+            await self.frontier.queue.join()
+            for task in tasks:
+                task.cancel()
+
+    async def _worker(self) -> None:
+        """Take URLs off the frontier and visit them, forever (cancelled when the queue drains)."""
+        queue = self.frontier.queue
+        while True:
+            item = await queue.get()
+            try:
+                if self.frontier.next_allowed(item):
+                    await self._visit(item)
+            finally:
+                queue.task_done()
+
+    async def _visit(self, item: Item) -> None:
+        """Fetch one URL and turn the outcome into a record; failures become records too."""
+        if item.url in self._fetched:
+            return  # a redirect from another URL already brought this page
+        self._fetched.add(item.url)
+        try:
+            if self.limiter:
+                async with self.limiter:
+                    response = await self.fetcher.get(item.url, check_hop=self._check_hop)
+            else:
+                response = await self.fetcher.get(item.url, check_hop=self._check_hop)
+        except FETCH_ERRORS as exc:
+            self._record(PageRecord(item.url, item.depth, error=error_kind(exc)), item)
+            return
+        self._record(self._process(item, response), item)
+
+    async def _check_hop(self, url: str) -> str:
+        """Why a redirect hop may not be followed ("" when it may)."""
+        site_url = canonicalize(self.scope.to_site(url))
+        reason = self.scope.reason(site_url)
+        if reason:
+            return "redirect_off_site" if reason == "off_site" else reason
+        return "" if self.robots.allowed(site_url) else "robots"
+
+    def _process(self, item: Item, response: Response) -> PageRecord:
+        """Extract a fetched page, queue its links, and describe the result as a record."""
+        url = canonicalize(self.scope.to_site(response.url)) or item.url
+        base = PageRecord(
+            url,
+            item.depth,
+            response.status,
+            etag=response.headers.get("etag", ""),
+            last_modified=response.headers.get("last-modified", ""),
+            lastmod=item.lastmod,
+            sitemap_order=item.sitemap_order,
+        )
+        if response.skipped:
+            return dataclasses.replace(base, skipped=response.skipped)
+        if response.status != 200:
+            return dataclasses.replace(base, error=f"http_{response.status}")
+        if url != item.url:
+            if url in self._fetched:
+                return dataclasses.replace(base, url=item.url, skipped="duplicate")
+            self._fetched.add(url)
+            self.frontier.seen.add(url)
+        page = extract(url, response.body, encoding=response.charset, markdown=self.config.full)
+        if page.markdown is not None:
+            self.spool.put(url, page.markdown)
+            page = dataclasses.replace(page, markdown=None)
+        if not page.nofollow:
+            for link in page.links:
+                self._discover(link, item.depth + 1)
+        if page.canonical and page.canonical != url:
+            self._discover(page.canonical, item.depth)
+        noindex = page.noindex or "noindex" in response.headers.get("x-robots-tag", "").lower()
+        page = dataclasses.replace(page, links=())  # links served the frontier; keep records small
+        return dataclasses.replace(base, page=page, skipped="noindex" if noindex else "")
+
+    def _record(self, record: PageRecord, item: Item) -> None:
+        """Keep a finished record and tell the sink."""
+        self.outcome.records.append(record)
+        kind = "error" if record.error else "skipped" if record.skipped else "kept"
+        self._counts[kind] += 1
+        self._emit("crawling", record.url)
+
+    def _emit(self, phase: str, url: str = "") -> None:
+        """Send the current counters to the progress sink."""
+        self.sink(
+            Progress(
+                phase=phase,
+                found=len(self.frontier.seen) - len(self.frontier.refused),
+                fetched=len(self.outcome.records),
+                kept=self._counts["kept"],
+                skipped=self._counts["skipped"],
+                errors=self._counts["error"],
+                max_pages=self.config.max_pages,
+                url=url,
+            )
+        )
+
+    # --- after the crawl ---------------------------------------------------------------------
+
+    async def _probe_markdown(self) -> None:
+        """Detect `<url>.md` / `index.html.md` twins on a few pages, then link them for all pages."""
+        kept = sorted(
+            (r for r in self.outcome.records if r.kept), key=lambda r: (len(r.url), r.url)
+        )
+        sample = [r for r in kept if r.page and not r.page.markdown_url][:3]
+        if len(sample) < 1 or self.outcome.deadline_hit:
+            return
+        for pattern in (_md_twin, _index_md_twin):
+            found = await asyncio.gather(*(self._has_markdown(pattern(r.url)) for r in sample))
+            if all(found):
+                self._apply_markdown_pattern(pattern)
+                return
+
+    async def _has_markdown(self, url: str) -> bool:
+        """True when url answers 200 with a Markdown or text body."""
+        try:
+            response = await self.fetcher.get(url, check_hop=self._check_hop, accept=MARKDOWN_TYPES)
+        except FETCH_ERRORS:
+            return False
+        return response.status == 200 and not response.skipped and bool(response.body.strip())
+
+    def _apply_markdown_pattern(self, pattern: _Twin) -> None:
+        """Point every kept page without a Markdown link at its twin."""
+        records = self.outcome.records
+        for i, record in enumerate(records):
+            if record.kept and record.page and not record.page.markdown_url:
+                page = dataclasses.replace(record.page, markdown_url=pattern(record.url))
+                records[i] = dataclasses.replace(record, page=page)
+
+    def _finish(self, seconds: float) -> CrawlOutcome:
+        """Collapse duplicates, fill the counters, and check that something was read."""
+        outcome = self.outcome
+        outcome.records = collapse_duplicates(outcome.records, self.start)
+        outcome.refused = [(r.url, r.depth, r.reason) for r in self.frontier.refused]
+        outcome.requests = self.fetcher.requests
+        outcome.bytes = self.fetcher.bytes
+        outcome.seconds = seconds
+        shells = sum(1 for r in outcome.records if r.kept and r.page and r.page.js_shell)
+        if shells:
+            outcome.warnings.append(f"{shells} pages render their text with JavaScript only")
+        self._emit("done")
+        if not any(r.kept for r in outcome.records):
+            raise self._nothing_kept()
+        return outcome
+
+    def _nothing_kept(self) -> Exception:
+        """The clearest error for a crawl that kept no page."""
+        first = next((r for r in self.outcome.records if r.url == self.start), None)
+        if first and first.error == "blocked":
+            return BlockedAddress(f"{self.start} resolves to a non-public address")
+        if first and first.error in {"connect", "timeout", "protocol"}:
+            return UnreachableSite(f"cannot reach {self.start} ({first.error})")
+        if first and (first.error or first.skipped):
+            why = first.error or first.skipped
+            return NothingToCrawl(f"no page could be read: {self.start} gave {why}")
+        return NothingToCrawl(f"no crawlable HTML page found from {self.start}")
+
+
+_Twin = Callable[[str], str]
+
+
+def _md_twin(url: str) -> str:
+    """`/a/b.html` -> `/a/b.html.md`, `/a/b` -> `/a/b.md`, `/a/` -> `/a/index.md`."""
+    return url + "index.md" if url.endswith("/") else url + ".md"
+
+
+def _index_md_twin(url: str) -> str:
+    """`/a/` -> `/a/index.html.md`: the convention of the llms.txt proposal."""
+    return url + "index.html.md" if url.endswith("/") else url + ".md"
+
+
+def collapse_duplicates(records: Iterable[PageRecord], start_url: str) -> list[PageRecord]:
+    """Mark pages that duplicate another (same canonical target or same content) as skipped."""
+    records = list(records)
+    kept = {r.url: r for r in records if r.kept}
+    winners: dict[str, str] = {}
+    for r in sorted(kept.values(), key=lambda r: (len(r.url), r.url)):
+        assert r.page is not None
+        if r.page.content_hash:
+            winners.setdefault(r.page.content_hash, r.url)
+    out = []
+    for r in records:
+        if r.kept and r.page and _is_duplicate(r, kept, winners, start_url):
+            r = dataclasses.replace(r, skipped="duplicate")
+        out.append(r)
+    return out
+
+
+def _is_duplicate(
+    r: PageRecord, kept: dict[str, PageRecord], winners: dict[str, str], start_url: str
+) -> bool:
+    """A kept page is a duplicate if its canonical names another kept page, or its twin won."""
+    assert r.page is not None
+    target = kept.get(canonicalize(r.page.canonical)) if r.page.canonical else None
+    # A site that points every canonical at its home page is misconfigured: trust content there.
+    if (
+        target
+        and target.page
+        and target.url != r.url
+        and (target.url != start_url or target.page.content_hash == r.page.content_hash)
+    ):
+        return True
+    winner = winners.get(r.page.content_hash, r.url)
+    return winner != r.url

@@ -1,0 +1,219 @@
+"""One polite HTTP GET: redirects checked hop by hop, bodies streamed under a size cap, retries with backoff."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+from llmstxt.crawl.urls import canonicalize
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from llmstxt.config import CrawlConfig
+from llmstxt.errors import BlockedAddress, BodyTooLarge, FetchError, RetryableStatus
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Statuses whose body we never need; a 304 is answered from the stored record by the caller.
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+HopCheck = Callable[[str], Awaitable[str]]  # url -> "" when allowed, else a skip reason
+
+
+@dataclass(slots=True)
+class Response:
+    """What a fetch returns: the final URL, status, the headers we use, and the (capped) body."""
+
+    url: str
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    redirected_from: tuple[str, ...] = ()
+    skipped: str = ""  # a hop was refused ("redirect_off_site", "robots", ...) or not HTML
+
+    @property
+    def content_type(self) -> str:
+        """The media type, lowercased, without parameters."""
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        """The charset parameter of Content-Type, if the server named one."""
+        for part in self.headers.get("content-type", "").split(";")[1:]:
+            key, _, value = part.partition("=")
+            if key.strip().lower() == "charset" and value.strip():
+                return value.strip().strip("\"'")
+        return None
+
+
+class RedirectError(FetchError):
+    """A redirect chain looped or ran too long."""
+
+    def __init__(self, kind: str, url: str) -> None:
+        super().__init__(f"{kind} at {url}")
+        self.kind = kind
+
+
+class Fetcher:
+    """Fetches pages over one shared client; counts requests and bytes for the report."""
+
+    def __init__(self, client: httpx.AsyncClient, config: CrawlConfig) -> None:
+        self.client = client
+        self.config = config
+        self.requests = 0
+        self.bytes = 0
+
+    async def get(
+        self,
+        url: str,
+        *,
+        check_hop: HopCheck | None = None,
+        headers: Mapping[str, str] | None = None,
+        accept: tuple[str, ...] = HTML_TYPES,
+    ) -> Response:
+        """GET url with retries; raise FetchError subclasses or httpx errors when it finally fails."""
+        async for attempt in self._retrying():
+            with attempt:
+                return await self._follow(url, check_hop, headers or {}, accept)
+        raise AssertionError("unreachable")  # pragma: no cover - tenacity always returns or raises
+
+    def _retrying(self) -> AsyncRetrying:
+        """The retry policy: transport errors and 429/5xx-busy, honouring Retry-After."""
+        return AsyncRetrying(
+            stop=stop_after_attempt(self.config.max_retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception(self._should_retry),
+            reraise=True,
+        )
+
+    def _should_retry(self, exc: BaseException) -> bool:
+        """Retry connection trouble and busy statuses, unless the server asks us to wait too long."""
+        if isinstance(exc, RetryableStatus):
+            return exc.retry_after is None or exc.retry_after <= self.config.max_retry_after
+        return isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.TimeoutException)
+
+    _backoff = wait_exponential_jitter(initial=0.25, max=8.0, jitter=0.25)
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Wait what Retry-After says when the server said it, else back off exponentially."""
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RetryableStatus) and exc.retry_after is not None:
+            return exc.retry_after
+        return float(self._backoff(state))
+
+    async def _follow(
+        self,
+        url: str,
+        check_hop: HopCheck | None,
+        headers: Mapping[str, str],
+        accept: tuple[str, ...],
+    ) -> Response:
+        """Follow redirects one hop at a time so each hop is checked (scope, robots, guard, loops)."""
+        chain: list[str] = []
+        current = url
+        while True:
+            if current in chain:
+                raise RedirectError("redirect_loop", current)
+            if len(chain) > self.config.max_redirects:
+                raise RedirectError("too_many_redirects", current)
+            reason = await check_hop(current) if check_hop and chain else ""
+            if reason:
+                return Response(current, 0, redirected_from=tuple(chain), skipped=reason)
+            response = await self._once(current, headers, accept)
+            if response.status not in REDIRECTS:
+                response.redirected_from = tuple(chain)
+                return response
+            chain.append(current)
+            current = canonicalize(response.headers.get("location", ""), current)
+            if not current:
+                raise RedirectError("bad_redirect", chain[-1])
+
+    async def _once(
+        self, url: str, headers: Mapping[str, str], accept: tuple[str, ...]
+    ) -> Response:
+        """One request under the per-request timeout (which also bounds slow-drip bodies)."""
+        self.requests += 1
+        async with asyncio.timeout(self.config.timeout):
+            async with self.client.stream("GET", url, headers=headers) as r:
+                kept = {k: r.headers[k] for k in _KEPT_HEADERS if k in r.headers}
+                response = Response(url, r.status_code, kept)
+                if r.status_code in RETRY_STATUSES:
+                    raise RetryableStatus(r.status_code, _retry_after(r.headers.get("retry-after")))
+                if r.status_code != 200:
+                    return response
+                if accept and response.content_type not in accept:
+                    response.skipped = "not_html"
+                    return response
+                response.body = await self._read_capped(r)
+                return response
+
+    async def _read_capped(self, r: httpx.Response) -> bytes:
+        """Read the (decoded) body, refusing anything past the size cap."""
+        cap = self.config.max_body_bytes
+        declared = r.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap and "content-encoding" not in r.headers:
+            raise BodyTooLarge(f"Content-Length {declared} over the {cap}-byte cap")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in r.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise BodyTooLarge(f"body over the {cap}-byte cap")
+            chunks.append(chunk)
+        self.bytes += r.num_bytes_downloaded
+        return b"".join(chunks)
+
+
+_KEPT_HEADERS = (
+    "content-type",
+    "location",
+    "etag",
+    "last-modified",
+    "x-robots-tag",
+    "retry-after",
+    "link",
+)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date); None when absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def error_kind(exc: BaseException) -> str:
+    """A short, stable name for why a fetch failed, as counted in report.json."""
+    if isinstance(exc, BlockedAddress):
+        return "blocked"
+    if isinstance(exc, RedirectError):
+        return exc.kind
+    if isinstance(exc, RetryableStatus):
+        return f"http_{exc.status}"
+    if isinstance(exc, FetchError):
+        return exc.kind
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return "timeout"
+    if isinstance(exc, httpx.ConnectError):
+        return "connect"
+    if isinstance(exc, httpx.DecodingError):
+        return "decode"
+    if isinstance(exc, httpx.HTTPError):
+        return "protocol"
+    return type(exc).__name__.lower()

@@ -1,0 +1,178 @@
+"""The whole generator: crawl a site, compose llms.txt / llms-full.txt, write them with a report."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from llmstxt import __version__
+from llmstxt.compose import plan_site, render_llms_full, render_llms_txt
+from llmstxt.config import CrawlConfig
+from llmstxt.crawl.engine import CrawlOutcome, Engine
+from llmstxt.crawl.guard import AddressGuard, guarded_transport
+from llmstxt.crawl.urls import canonicalize
+from llmstxt.errors import InputError
+from llmstxt.models import PageRecord
+from llmstxt.progress import Progress, ProgressSink, null_sink
+from llmstxt.spool import MarkdownSpool
+
+LLMS_TXT = "llms.txt"
+LLMS_FULL_TXT = "llms-full.txt"
+REPORT_JSON = "report.json"
+
+
+@dataclass(slots=True)
+class GenerateResult:
+    """The outputs of one run, and the report written beside them."""
+
+    records: list[PageRecord]
+    report: dict[str, Any]
+    llms_txt: str
+    llms_full_txt: str | None = None
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def make_client(config: CrawlConfig) -> httpx.AsyncClient:
+    """The one client of a crawl: pooled connections sized for the per-host concurrency."""
+    limits = httpx.Limits(
+        max_connections=config.concurrency * 2,
+        max_keepalive_connections=config.concurrency * 2,
+    )
+    transport = None
+    if not config.allow_private_networks:
+        guard = AddressGuard.from_settings(False, config.allowed_cidrs)
+        transport = guarded_transport(guard, http2=config.http2, limits=limits)
+    return httpx.AsyncClient(
+        transport=transport,
+        trust_env=config.allow_private_networks,  # an env proxy would dial around the guard
+        http2=config.http2,
+        limits=limits,
+        timeout=httpx.Timeout(config.timeout),
+        headers={
+            "User-Agent": config.user_agent,
+            "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+        },
+        follow_redirects=False,
+    )
+
+
+def check_start_url(url: str) -> str:
+    """The canonical start URL, or InputError when url is not an absolute http(s) URL."""
+    canonical = canonicalize(url.strip()) if "://" in url else ""
+    if not canonical:
+        raise InputError(f"not an http(s) URL: {url!r}")
+    return canonical
+
+
+async def crawl_and_compose(
+    config: CrawlConfig,
+    spool: MarkdownSpool,
+    *,
+    sink: ProgressSink = null_sink,
+    client: httpx.AsyncClient | None = None,
+) -> tuple[CrawlOutcome, str, str | None, float]:
+    """Crawl and compose in memory: (outcome, llms.txt, llms-full.txt or None, compose seconds)."""
+    check_start_url(config.start_url)
+    async with AsyncExitStack() as stack:
+        if client is None:
+            client = await stack.enter_async_context(make_client(config))
+        outcome = await Engine(config, client, spool, sink).run()
+    sink(Progress(phase="composing", fetched=len(outcome.records), max_pages=config.max_pages))
+    began = time.monotonic()
+    plan = plan_site(outcome.records, outcome.start_url)
+    llms_txt = render_llms_txt(plan)
+    full = (
+        render_llms_full(plan, outcome.records, spool.get, config.full_budget_bytes)
+        if config.full
+        else None
+    )
+    return outcome, llms_txt, full, time.monotonic() - began
+
+
+async def generate(
+    config: CrawlConfig,
+    out_dir: Path,
+    *,
+    sink: ProgressSink | None = None,
+    client: httpx.AsyncClient | None = None,
+) -> GenerateResult:
+    """Crawl config.start_url and write llms.txt, llms-full.txt and report.json into out_dir."""
+    began = time.monotonic()
+    with MarkdownSpool() as spool:
+        outcome, llms_txt, full, compose_s = await crawl_and_compose(
+            config, spool, sink=sink or null_sink, client=client
+        )
+    timings = {"total_s": time.monotonic() - began, "crawl_s": outcome.seconds, "compose_s": compose_s}
+    outputs = {LLMS_TXT: llms_txt} | ({LLMS_FULL_TXT: full} if full is not None else {})
+    report = build_report(config, outcome, timings, sorted(outputs))
+    outputs[REPORT_JSON] = json.dumps(report, indent=2) + "\n"
+    files = write_outputs(out_dir, outputs)
+    return GenerateResult(outcome.records, report, llms_txt, full, files)
+
+
+def write_outputs(out_dir: Path, outputs: dict[str, str]) -> dict[str, Path]:
+    """Write each named output into out_dir atomically."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return {name: write_atomic(out_dir / name, text) for name, text in outputs.items()}
+
+
+def write_atomic(path: Path, text: str) -> Path:
+    """Write text so readers see the old file or the new one, never half of one."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def build_report(
+    config: CrawlConfig, outcome: CrawlOutcome, timings: dict[str, float], outputs: list[str]
+) -> dict[str, Any]:
+    """report.json: pages found / fetched / kept / skipped by reason, errors by kind, timings."""
+    records = outcome.records
+    skipped = Counter(r.skipped for r in records if r.skipped and not r.error)
+    skipped.update(reason for _, _, reason in outcome.refused)
+    errors = Counter(r.error for r in records if r.error)
+    return {
+        "generator": f"llmstxt {__version__}",
+        "start_url": outcome.start_url,
+        "site": outcome.start_url.split("/")[2],
+        "pages": {
+            "found": len(records) + len(outcome.refused),
+            "fetched": len(records),
+            "kept": sum(1 for r in records if r.kept),
+            "failed": sum(1 for r in records if r.error),
+            "skipped": dict(sorted(skipped.items())),
+        },
+        "errors": dict(sorted(errors.items())),
+        "requests": outcome.requests,
+        "bytes": outcome.bytes,
+        "deadline_hit": outcome.deadline_hit,
+        "warnings": outcome.warnings,
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+        "outputs": outputs,
+        "config": {
+            "max_pages": config.max_pages,
+            "concurrency": config.concurrency,
+            "full": config.full,
+        },
+        "urls": [_url_row(r) for r in records]
+        + [{"url": u, "depth": d, "kept": False, "skipped": why} for u, d, why in outcome.refused],
+    }
+
+
+def _url_row(r: PageRecord) -> dict[str, Any]:
+    """One fetched URL as the report lists it."""
+    row: dict[str, Any] = {"url": r.url, "status": r.status, "depth": r.depth, "kept": r.kept}
+    if r.skipped:
+        row["skipped"] = r.skipped
+    if r.error:
+        row["error"] = r.error
+    return row
