@@ -329,14 +329,15 @@ class LocalStore:
             raise
 
     def _record_version(self, record: VersionRecord) -> None:
-        """Commit the version row and the site's current_version together."""
+        """Commit the version row and move site.current_version forward, in one transaction."""
         row = _to_row(record)
         sql = f"INSERT INTO versions ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
         with self._tx() as conn:
             conn.execute(sql, tuple(row.values()))
             conn.execute(
-                "UPDATE sites SET current_version = ?, updated_at = ? WHERE site = ?",
-                (record.version, record.created_at, record.site),
+                "UPDATE sites SET current_version = ?, updated_at = ? WHERE site = ? "
+                "AND (current_version IS NULL OR current_version < ?)",
+                (record.version, record.created_at, record.site, record.version),
             )
 
     async def get_output(
