@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 
 import httpx
 from aiolimiter import AsyncLimiter
-from llmstxt.crawl.robots import RobotsPolicy, policy_from_response, robots_url
-from llmstxt.crawl.sitemap import parse_sitemap
-from llmstxt.crawl.urls import Scope, canonicalize
-from llmstxt.extract import extract
 
 from llmstxt.config import CrawlConfig
 from llmstxt.crawl.fetch import Fetcher, Response, error_kind
 from llmstxt.crawl.frontier import FROM_LINK, FROM_SITEMAP, Frontier, Item
+from llmstxt.crawl.robots import RobotsPolicy, policy_from_response, robots_url
+from llmstxt.crawl.sitemap import parse_sitemap
+from llmstxt.crawl.urls import Scope, canonicalize
 from llmstxt.errors import (
     BlockedAddress,
     FetchError,
@@ -26,6 +25,7 @@ from llmstxt.errors import (
     RetryableStatus,
     UnreachableSite,
 )
+from llmstxt.extract import extract
 from llmstxt.models import PageRecord
 from llmstxt.progress import Progress, ProgressSink, null_sink
 from llmstxt.spool import MarkdownSpool
@@ -77,6 +77,7 @@ class Engine:
         self.limiter: AsyncLimiter | None = None
         self.outcome = CrawlOutcome(self.start)
         self._fetched: set[str] = set()
+        self._raw_seen: set[str] = set()
         self._counts: Counter[str] = Counter()
 
     async def run(self) -> CrawlOutcome:
@@ -186,6 +187,9 @@ class Engine:
         sitemap_order: int = -1,
     ) -> None:
         """Send a found URL through scope and robots to the frontier."""
+        if url in self._raw_seen:
+            return  # nav links repeat on every page: skip them before the costly canonical form
+        self._raw_seen.add(url)
         url = canonicalize(self.scope.to_site(url))
         if not url or url in self.frontier.seen:
             return
