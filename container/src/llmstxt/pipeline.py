@@ -42,10 +42,10 @@ class GenerateResult:
 
 def make_client(config: CrawlConfig) -> httpx.AsyncClient:
     """The one client of a crawl: pooled connections sized for the per-host concurrency."""
-    limits = httpx.Limits(
-        max_connections=config.concurrency * 2,
-        max_keepalive_connections=config.concurrency * 2,
-    )
+    # A few connections beyond the workers' own, for robots.txt and sitemaps; no more, since
+    # httpcore checks every pooled connection on each request.
+    size = config.concurrency + 4
+    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
     transport = None
     if not config.allow_private_networks:
         guard = AddressGuard.from_settings(False, config.allowed_cidrs)
@@ -110,7 +110,11 @@ async def generate(
         outcome, llms_txt, full, compose_s = await crawl_and_compose(
             config, spool, sink=sink or null_sink, client=client
         )
-    timings = {"total_s": time.monotonic() - began, "crawl_s": outcome.seconds, "compose_s": compose_s}
+    timings = {
+        "total_s": time.monotonic() - began,
+        "crawl_s": outcome.seconds,
+        "compose_s": compose_s,
+    }
     outputs = {LLMS_TXT: llms_txt} | ({LLMS_FULL_TXT: full} if full is not None else {})
     report = build_report(config, outcome, timings, sorted(outputs))
     outputs[REPORT_JSON] = json.dumps(report, indent=2) + "\n"

@@ -87,7 +87,6 @@ class Engine:
             async with asyncio.timeout(self.config.deadline):
                 await self._load_robots()
                 self._discover(self.start, 0)
-                await self._load_sitemaps()
                 await self._crawl()
         except TimeoutError:
             self.outcome.deadline_hit = True
@@ -202,11 +201,13 @@ class Engine:
             self.frontier.add(url, depth, source, lastmod, sitemap_order)
 
     async def _crawl(self) -> None:
-        """Run the workers until the frontier is drained."""
-        self._emit("crawling")
+        """Run the workers while the sitemaps load, until the frontier is drained."""
         workers = 1 if self.limiter else self.config.concurrency
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(self._worker()) for _ in range(workers)]
+            # The start page is fetched while the sitemaps load: their round trips overlap.
+            await self._load_sitemaps()
+            self._emit("crawling")
             await self.frontier.queue.join()
             for task in tasks:
                 task.cancel()

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
-from llmstxt.crawl.urls import canonicalize
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -19,6 +18,7 @@ from tenacity import (
 )
 
 from llmstxt.config import CrawlConfig
+from llmstxt.crawl.urls import canonicalize
 from llmstxt.errors import BlockedAddress, BodyTooLarge, FetchError, RetryableStatus
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
