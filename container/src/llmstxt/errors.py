@@ -1,16 +1,16 @@
 """The one exception tree of llmstxt; errors are translated only at the edges (CLI, service).
 
-    LlmstxtError
-    ├── InputError            the user's input is unusable (not a URL, bad option)
-    ├── CrawlError            a whole crawl cannot proceed
-    │   ├── UnreachableSite   the start URL could not be fetched at all
-    │   ├── NothingToCrawl    robots.txt, scope or content left no HTML page to read
-    │   └── DeadlineExceeded  the overall crawl deadline passed before any page was kept
-    ├── BlockedAddress        the SSRF guard refused a host or address
-    ├── FetchError            one request failed (recorded on the page, never raised past the engine)
-    │   ├── BodyTooLarge      the body passed the size cap
-    │   └── RetryableStatus   429/503 (and friends): retried with backoff, then recorded
-    └── StoreError            the store could not read or write
+LlmstxtError
+├── InputError            the user's input is unusable (not a URL, bad option)
+├── CrawlError            a whole crawl cannot proceed
+│   ├── UnreachableSite   the start URL could not be fetched at all
+│   ├── NothingToCrawl    robots.txt, scope or content left no HTML page to read
+│   └── DeadlineExceeded  the overall crawl deadline passed before any page was kept
+├── BlockedAddress        the SSRF guard refused a host or address
+├── FetchError            one request failed (recorded on the page, never raised past the engine)
+│   ├── BodyTooLarge      the body passed the size cap
+│   └── RetryableStatus   429/503 (and friends): retried with backoff, then recorded
+└── StoreError            the store could not read or write
 """
 
 from __future__ import annotations
