@@ -22,6 +22,11 @@ from tests.sites.model import (
 
 OFF_SITE = ("https://example.org/acme", "https://github.com/acme/acme")
 LAST_MODIFIED = "Mon, 01 Jan 2024 00:00:00 GMT"
+# real documentation pages carry inline scripts; a parser must skip them
+THEME_SCRIPT = (
+    "document.documentElement.dataset.theme = localStorage.getItem('theme') || 'auto';"
+    + "window.ACME = {version: '3.2', languages: ['en', 'fr', 'de', 'ja'], search: '/search'};" * 12
+)
 
 
 def robots_txt(site: Site, base: str) -> str:
@@ -81,6 +86,13 @@ def _head(page: PageSpec, canonical: bool) -> str:
         f"<title>{escape(_full_title(page))}</title>",
         f'<meta property="og:site_name" content="{SITE_NAME}">',
         '<link rel="alternate" type="application/rss+xml" title="Acme blog" href="/feed.xml">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        *(
+            f'<link rel="stylesheet" href="/_static/{n}.css">'
+            for n in ("theme", "pygments", "custom")
+        ),
+        *(f'<script src="/_static/{n}.js"></script>' for n in ("doctools", "search", "theme")),
+        f"<script>{THEME_SCRIPT}</script>",
     ]
     if page.description is not None:
         parts.append(f'<meta name="description" content="{escape(page.description)}">')
@@ -123,18 +135,37 @@ def _sidebar(site: Site, page: PageSpec) -> str:
 
 
 def _article(site: Site, page: PageSpec) -> str:
-    """The main content: heading, prose, a code sample, a table, prev/next and extra links."""
+    """The main content: heading, sections of prose with code and a table, then the page's links."""
     rng = random.Random(page.path if page.same_as is None else page.same_as)
-    paragraphs = "".join(f"<p>{_sentence(rng, 40)}</p>\n" for _ in range(rng.randint(4, 8)))
-    code = f"<pre><code>import acme\nclient = acme.Client({rng.randint(1, 99)})\n</code></pre>\n"
-    rows = "".join(
-        f"<tr><td>{rng.choice(WORDS)}</td><td>{rng.randint(1, 500)}</td></tr>" for _ in range(4)
-    )
     h1 = SITE_NAME if page.kind == "home" else page.title
+    headings = [
+        f"{rng.choice(WORDS).title()} {rng.choice(WORDS)}" for _ in range(rng.randint(3, 6))
+    ]
+    toc = "".join(f'<li><a href="#s{i}">{h}</a></li>' for i, h in enumerate(headings))
+    body = "".join(_subsection(rng, i, h) for i, h in enumerate(headings))
     return (
-        f"<article>\n<h1>{escape(h1)}</h1>\n{paragraphs}{code}"
-        f"<table><tr><th>Option</th><th>Default</th></tr>{rows}</table>\n"
-        f"{_page_links(site, page)}</article>\n"
+        f'<article>\n<h1>{escape(h1)}</h1>\n<p class="lead">{_sentence(rng, 30)}</p>\n'
+        f'<nav class="page-toc"><ul>{toc}</ul></nav>\n{body}{_page_links(site, page)}</article>\n'
+    )
+
+
+def _subsection(rng: random.Random, number: int, heading: str) -> str:
+    """One h2 section: a few paragraphs, a code sample and an options table."""
+    paragraphs = "".join(
+        f"<p>{_sentence(rng, rng.randint(50, 90))}</p>\n" for _ in range(rng.randint(3, 6))
+    )
+    code = (
+        f"<pre><code>import acme\n\nclient = acme.Client(retries={rng.randint(1, 9)})\n"
+        f"result = client.{rng.choice(WORDS)}({rng.choice(WORDS)!r})\n</code></pre>\n"
+    )
+    rows = "".join(
+        f"<tr><td><code>{rng.choice(WORDS)}</code></td><td>{rng.randint(1, 500)}</td>"
+        f"<td>{_sentence(rng, 8)}</td></tr>"
+        for _ in range(rng.randint(3, 8))
+    )
+    return (
+        f'<section id="s{number}"><h2>{escape(heading)}</h2>\n{paragraphs}{code}'
+        f"<table><tr><th>Option</th><th>Default</th><th>Meaning</th></tr>{rows}</table></section>\n"
     )
 
 
