@@ -1,0 +1,657 @@
+"""Compose llms.txt and llms-full.txt from page records: pure and deterministic."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urldefrag, urlsplit
+
+from w3lib.url import safe_url_string
+
+from llmstxt.models import NavItem, Page, PageRecord
+
+SEPARATORS = (" | ", " — ", " – ", " - ", " · ", ": ")
+MAX_DESCRIPTION = 300
+SPLIT_GROUP_AT = 25  # a nav group with more links than this is split into its sub-groups
+GENERAL = "Pages"
+OPTIONAL = "Optional"
+GENERIC_NAV_TITLES = frozenset(
+    {"next", "previous", "prev", "next page", "previous page", "index", "modules", "«", "»"}
+    | {"skip to content", "skip to main content", "back to top", "edit this page", "edit on github"}
+)
+ACRONYMS = frozenset(
+    {"api", "apis", "faq", "faqs", "cli", "sdk", "sdks", "http", "ui", "ux", "rest", "json", "xml"}
+    | {"html", "css", "js", "url", "io", "ai", "ml", "llm", "aws", "gpu", "cpu", "sql", "os", "id"}
+)
+OPTIONAL_FIRST = re.compile(
+    r"(blog|news|posts?|changelog|changes|release[-_]?notes|releases|whats[-_]?new|legal|privacy"
+    r"|terms|tos|cookies?|licen[cs]e|copyright|about|about[-_]us|careers?|jobs|company|press"
+    r"|contact|contact[-_]us|imprint|impressum|archives?|legacy|old[-_]versions?)([-_].*)?"
+)
+OPTIONAL_LAST = re.compile(
+    r"(changelog|release[-_]?notes|whats[-_]?new|privacy([-_]policy)?|terms([-_]of[-_](service|use))?"
+    r"|cookies?([-_]policy)?|licen[cs]e|copyright|about|about[-_].*|careers|contact|imprint|legal)"
+)
+OPTIONAL_ANY = re.compile(r"blog|news|changelog|whatsnew|release[-_]notes|archives?")
+VERSION = re.compile(r"v\d+(\.\d+)*|\d+\.\d+(\.\d+)*")
+FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*")
+SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*")
+OPTIONAL_GROUP = re.compile(
+    r"\b(blog|news|changelog|change log|release notes|releases|what'?s new|legal|about|company"
+    r"|careers|jobs|press|contact|archives?|optional)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One link line of llms.txt: `- [title](url): description`."""
+
+    title: str
+    url: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """One `## title` section and its links, in order."""
+
+    title: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    """What llms.txt says: H1 name, summary, intro paragraph and sections ("Optional" last)."""
+
+    name: str
+    summary: str
+    intro: str
+    sections: tuple[Section, ...]
+
+
+@dataclass(frozen=True)
+class _Doc:
+    """A kept page with what compose derives from its URL."""
+
+    url: str
+    link: str
+    page: Page
+    depth: int
+    sitemap_order: int
+    segs: tuple[str, ...]  # path segments below the site's base path
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """Where a page lands: its section key and its sort key inside the section."""
+
+    key: str
+    order: tuple[int, int, str]
+    group: bool  # the section is a real nav group (never folded)
+
+
+def one_line(text: str) -> str:
+    """text with every run of whitespace (newlines included) collapsed to one space."""
+    return " ".join(text.split())
+
+
+def escape_title(title: str) -> str:
+    """A link title safe for Markdown and for the reference parser (which cannot read `\\]`)."""
+    return one_line(title).replace("[", "(").replace("]", ")")
+
+
+def escape_url(url: str) -> str:
+    """A URL safe inside `(...)`: percent-encoded, parentheses as %28/%29."""
+    safe = safe_url_string(one_line(url).replace(" ", "%20"))
+    return safe.replace("(", "%28").replace(")", "%29")
+
+
+def _segments(url: str) -> tuple[str, ...]:
+    """The URL's path segments, with index pages and .html/.htm/.md suffixes dropped."""
+    segs = [s for s in urlsplit(url).path.split("/") if s]
+    if segs and re.fullmatch(r"index(\.html?|\.md)?", segs[-1]):
+        segs.pop()
+    if segs:
+        segs[-1] = re.sub(r"\.(html?|md)$", "", segs[-1])
+    return tuple(segs)
+
+
+def _base_segments(start_url: str) -> tuple[str, ...]:
+    """The directory the site lives in, from the start URL (`/3/` for docs.python.org/3/)."""
+    path = urlsplit(start_url).path
+    return _segments(path if path.endswith("/") else path.rsplit("/", 1)[0] + "/")
+
+
+def _docs(records: Iterable[PageRecord], start_url: str) -> list[_Doc]:
+    """Kept pages, one per link URL and per content hash, sorted by URL."""
+    base = _base_segments(start_url)
+    by_url: dict[str, _Doc] = {}
+    for r in records:
+        if not r.kept or r.page is None:
+            continue
+        segs = _segments(r.url)
+        segs = segs[len(base) :] if segs[: len(base)] == base else segs
+        doc = _Doc(r.url, r.page.markdown_url or r.url, r.page, r.depth, r.sitemap_order, segs)
+        by_url[doc.link] = min(by_url.get(doc.link, doc), doc, key=_url_rank)
+    by_hash: dict[str, _Doc] = {}
+    for doc in by_url.values():
+        key = doc.page.content_hash or doc.link
+        by_hash[key] = min(by_hash.get(key, doc), doc, key=_url_rank)
+    urls = {d.url for d in by_hash.values()}
+    kept = [d for d in by_hash.values() if not _canonical_elsewhere(d, urls)]
+    return sorted(kept, key=_url_rank)
+
+
+def _url_rank(doc: _Doc) -> tuple[int, str, str]:
+    """Shortest, then lexicographically smallest URL first."""
+    return (len(doc.link), doc.link, doc.url)
+
+
+def _canonical_elsewhere(doc: _Doc, urls: set[str]) -> bool:
+    """True when the page names another kept page as its canonical URL."""
+    canonical = doc.page.canonical
+    return bool(canonical) and canonical != doc.url and canonical in urls
+
+
+def _home(docs: Sequence[_Doc], start_url: str) -> _Doc | None:
+    """The page of the start URL, else the shallowest page."""
+    want = start_url.rstrip("/")
+    for doc in docs:
+        if want in (doc.url.rstrip("/"), doc.page.url.rstrip("/")):
+            return doc
+    roots = [d for d in docs if d.depth == 0]
+    return roots[0] if roots else None
+
+
+def _affix_candidates(title: str) -> set[tuple[str, str]]:
+    """Every (side, text) a site-name affix of title could be: text after or before a separator."""
+    found: set[tuple[str, str]] = set()
+    for sep in SEPARATORS:
+        start = title.find(sep)
+        while start > 0:
+            found.add(("suffix", title[start + len(sep) :].strip()))
+            found.add(("prefix", title[:start].strip()))
+            start = title.find(sep, start + 1)
+    return {(side, text) for side, text in found if text}
+
+
+def _learn_affixes(docs: Sequence[_Doc], home: _Doc | None) -> list[tuple[str, str]]:
+    """The site-name affixes shared by enough titles, the home page's (then most common) first."""
+    titles = [one_line(d.page.title) for d in docs if d.page.title.strip()]
+    counts = Counter(c for t in titles for c in _affix_candidates(t))
+    need = {"suffix": max(2.0, 0.3 * len(titles)), "prefix": max(2.0, 0.5 * len(titles))}
+    learned = [c for c, n in counts.items() if n >= need[c[0]]]
+    home_title = one_line(home.page.title) if home else ""
+    home_has = {c for c in learned if _strip_affixes(home_title, [c]) != home_title}
+    learned.sort(key=lambda c: (c not in home_has, -counts[c], c[0] != "suffix", c[1]))
+    return learned[:3]
+
+
+def _strip_affixes(title: str, affixes: Sequence[tuple[str, str]]) -> str:
+    """title without any site-name affix (empty when the title is only the site name)."""
+    title = one_line(title)
+    for side, text in affixes:
+        if title == text:
+            return ""
+        for sep in SEPARATORS:
+            if side == "suffix" and title.endswith(sep + text):
+                return title[: -len(sep + text)].strip()
+            if side == "prefix" and title.startswith(text + sep):
+                return title[len(text + sep) :].strip()
+    return title
+
+
+def _site_name(docs: Sequence[_Doc], home: _Doc | None, affixes: Sequence[tuple[str, str]]) -> str:
+    """og:site_name when pages agree, else the learned affix, else the home title, else the host."""
+    names = Counter(one_line(d.page.site_name) for d in docs if d.page.site_name.strip())
+    if names:
+        best, n = min(names.items(), key=lambda kv: (-kv[1], kv[0]))
+        if n * 2 > sum(names.values()):
+            return best
+    if affixes:
+        return affixes[0][1]
+    if home and one_line(home.page.title):
+        return one_line(home.page.title)
+    return urlsplit(docs[0].url).hostname or "" if docs else ""
+
+
+def _title(doc: _Doc, affixes: Sequence[tuple[str, str]]) -> str:
+    """The page's title without the site name, never empty."""
+    extra = [("suffix", one_line(doc.page.site_name)), ("prefix", one_line(doc.page.site_name))]
+    strip = [*affixes, *extra] if doc.page.site_name.strip() else list(affixes)
+    for raw in (doc.page.title, doc.page.og_title):
+        if title := _strip_affixes(raw, strip):
+            return title
+    for raw in (doc.page.h1, doc.page.title, doc.page.og_title):
+        if title := one_line(raw):
+            return title
+    return _url_title(doc)
+
+
+def _url_title(doc: _Doc) -> str:
+    """A title made from the URL's last path segment (or the host for the home page)."""
+    if doc.segs:
+        return _segment_title(doc.segs[-1])
+    return urlsplit(doc.url).hostname or doc.url
+
+
+def _segment_title(seg: str) -> str:
+    """`getting-started` -> `Getting started`, `api` -> `API`."""
+    words = re.split(r"[-_\s.]+", seg.lower())
+    words = [w.upper() if w in ACRONYMS else w for w in words if w] or [seg]
+    words = [w[:-1].upper() + "s" if w[:-1] in ACRONYMS and w.endswith("s") else w for w in words]
+    return words[0][:1].upper() + " ".join(words)[1:]
+
+
+def _clean_description(text: str) -> str:
+    """One line, at most MAX_DESCRIPTION characters, cut between words."""
+    text = one_line(text).lstrip(">#- ")
+    if len(text) <= MAX_DESCRIPTION:
+        return text
+    cut = text[: MAX_DESCRIPTION + 1].rsplit(" ", 1)[0] if " " in text[:MAX_DESCRIPTION] else ""
+    return cut.rstrip(" ,;:.-–—") + "…" if cut else ""
+
+
+def _boilerplate(docs: Sequence[_Doc]) -> set[str]:
+    """Descriptions shared by many pages (>= 3 pages or > 30% of them)."""
+    counts = Counter(one_line(d.page.description) for d in docs if d.page.description.strip())
+    return {t for t, n in counts.items() if n >= 2 and (n >= 3 or n > 0.3 * len(docs))}
+
+
+def _description(doc: _Doc, title: str, boilerplate: set[str]) -> str:
+    """The page's own description, or "" when boilerplate or a repeat of the title."""
+    raw = one_line(doc.page.description)
+    if raw in boilerplate:
+        return ""
+    text = _clean_description(raw)
+    same = re.sub(r"\W+", "", text.casefold()) == re.sub(r"\W+", "", title.casefold())
+    return "" if same else text
+
+
+def _summary(home: _Doc | None, docs: Sequence[_Doc], name: str) -> str:
+    """The home page's description, else a shared description, else a plain one-liner."""
+    if home and (text := _clean_description(home.page.description)):
+        return text
+    shared = Counter(one_line(d.page.description) for d in docs if d.page.description.strip())
+    common = [t for t, n in shared.most_common() if n >= 2]
+    if common and (text := _clean_description(min(common, key=lambda t: (-shared[t], t)))):
+        return text
+    host = urlsplit(home.url).hostname if home else ""
+    return f"An index of the pages of {name}" + (f" ({host})." if host and host != name else ".")
+
+
+def _nav_items(page: Page, host: str) -> tuple[NavItem, ...]:
+    """The page's nav links on the site's host, fragments dropped, generic labels removed."""
+    items = []
+    for item in page.nav:
+        url = urldefrag(item.url)[0]
+        title = one_line(item.title)
+        generic = title.casefold() in GENERIC_NAV_TITLES
+        if url and title and not generic and urlsplit(url).hostname == host:
+            path = tuple(p for p in (one_line(p) for p in item.path) if p)
+            items.append(NavItem(title, url, path))
+    return tuple(items)
+
+
+def _skeleton(nav: tuple[NavItem, ...]) -> tuple[str, ...]:
+    """The ordered top-level keys of a nav: what two pages' navs share even when branches differ."""
+    return tuple(dict.fromkeys(i.path[0] if i.path else i.title for i in nav))
+
+
+def _site_nav(docs: Sequence[_Doc], home: _Doc | None, host: str) -> list[NavItem]:
+    """The nav most pages share (the home page's on a tie), merged with its expanded branches."""
+    navs = {d.url: _nav_items(d.page, host) for d in docs}
+    navs = _drop_per_page_links(navs)
+    skeletons = Counter(_skeleton(n) for n in navs.values() if n)
+    if not skeletons:
+        return []
+    home_skeleton = _skeleton(navs[home.url]) if home else ()
+    best = min(skeletons, key=lambda s: (-skeletons[s], s != home_skeleton, s))
+    same = [navs[d.url] for d in docs if navs[d.url] and _skeleton(navs[d.url]) == best]
+    base = navs[home.url] if home and home_skeleton == best else max(same, key=len)
+    merged = list(base)
+    for nav in dict.fromkeys(same):
+        merged = _merge_nav(merged, nav)
+    return merged
+
+
+def _drop_per_page_links(navs: dict[str, tuple[NavItem, ...]]) -> dict[str, tuple[NavItem, ...]]:
+    """Navs without top-level labels that point somewhere new on every page ("next", "up")."""
+    urls: dict[str, set[str]] = {}
+    for nav in navs.values():
+        for item in nav:
+            if not item.path:
+                urls.setdefault(item.title, set()).add(item.url)
+    moving = {t for t, u in urls.items() if len(u) >= 3}
+    return {k: tuple(i for i in n if i.path or i.title not in moving) for k, n in navs.items()}
+
+
+def _merge_nav(merged: list[NavItem], nav: tuple[NavItem, ...]) -> list[NavItem]:
+    """merged with nav's links it lacks, each inserted after the link that precedes it in nav."""
+    where = {item.url: i for i, item in enumerate(merged)}
+    inserts: dict[int, list[NavItem]] = {}
+    anchor = -1
+    for item in nav:
+        if item.url in where:
+            anchor = where[item.url]
+        else:
+            where[item.url] = anchor
+            inserts.setdefault(anchor, []).append(item)
+    if not inserts:
+        return merged
+    out = list(inserts.get(-1, []))
+    for i, item in enumerate(merged):
+        out.append(item)
+        out.extend(inserts.get(i, []))
+    return out
+
+
+def _nav_keys(nav: Sequence[NavItem]) -> list[tuple[str, bool]]:
+    """Each nav link's section key and whether it is a real nav group; big groups split in two."""
+    sizes = Counter(i.path[0] for i in nav if i.path)
+    subs: dict[str, set[str]] = {}
+    for i in nav:
+        if len(i.path) >= 2:
+            subs.setdefault(i.path[0], set()).add(i.path[1])
+    split = {g for g, n in sizes.items() if n > SPLIT_GROUP_AT and len(subs.get(g, ())) >= 2}
+    keys: list[tuple[str, bool]] = []
+    for i in nav:
+        if not i.path:
+            keys.append((i.title, i.title in sizes))
+        elif i.path[0] in split and len(i.path) >= 2:
+            keys.append((f"{i.path[0]}: {i.path[1]}", True))
+        elif i.path[0] in split and i.title in subs[i.path[0]]:
+            keys.append((f"{i.path[0]}: {i.title}", True))
+        else:
+            keys.append((i.path[0], True))
+    return keys
+
+
+def _relative(url: str, base: tuple[str, ...]) -> tuple[str, ...]:
+    """url's path segments below the base path."""
+    segs = _segments(url)
+    return segs[len(base) :] if segs[: len(base)] == base else segs
+
+
+class _Layout:
+    """Assigns every page a section from the site nav, its URL prefix or its first path segment."""
+
+    def __init__(self, nav: Sequence[NavItem], base: tuple[str, ...]) -> None:
+        self.nav = nav
+        self.keys = _nav_keys(nav)
+        self.at: dict[str, int] = {}
+        self.prefixes: dict[tuple[str, ...], list[int]] = {}
+        for idx, item in enumerate(nav):
+            self.at.setdefault(item.url, idx)
+            segs = _relative(item.url, base)
+            for n in range(1, len(segs) + 1):
+                self.prefixes.setdefault(segs[:n], []).append(idx)
+
+    def slot(self, doc: _Doc) -> _Slot:
+        """The section (and place in it) of one page."""
+        for url in (doc.url, doc.link, doc.page.url):
+            if (idx := self.at.get(url)) is not None:
+                return _Slot(self.keys[idx][0], (idx, 0, ""), self.keys[idx][1])
+        for n in range(len(doc.segs), 0, -1):
+            if cands := self.prefixes.get(doc.segs[:n]):
+                keys = Counter(self.keys[i][0] for i in cands)
+                key = min(
+                    keys, key=lambda k: (-keys[k], min(i for i in cands if self.keys[i][0] == k))
+                )
+                anchor = max(i for i in cands if self.keys[i][0] == key)
+                return _Slot(key, (anchor, 1, doc.link), self.keys[anchor][1])
+        if len(doc.segs) >= 2:
+            return _Slot(_segment_title(doc.segs[0]), (len(self.nav), 1, doc.link), False)
+        return _Slot(GENERAL, (len(self.nav), 1, doc.link), False)
+
+    def rank(self, key: str, docs: Sequence[_Doc], home_links: Sequence[str]) -> tuple[int, ...]:
+        """Where a section goes: nav groups in nav order, then path sections as the home page links them."""
+        firsts = [i for i, (k, _) in enumerate(self.keys) if k == key]
+        if firsts:
+            return (1, firsts[0])
+        linked = [i for i, title in enumerate(home_links) if title == key]
+        depths = [d.depth for d in docs] or [0]
+        orders = [d.sitemap_order for d in docs if d.sitemap_order >= 0] or [1 << 30]
+        return (2, linked[0] if linked else 1 << 30, min(depths), min(orders))
+
+
+def _is_optional(doc: _Doc, key: str, version: str) -> bool:
+    """True for secondary pages: blog, changelog, legal, about/company, old versions, archives."""
+    segs = [s.lower() for s in doc.segs]
+    if OPTIONAL_GROUP.search(key):
+        return True
+    if not segs:
+        return False
+    if OPTIONAL_FIRST.fullmatch(segs[0]) or OPTIONAL_LAST.fullmatch(segs[-1]):
+        return True
+    return any(OPTIONAL_ANY.fullmatch(s) or (VERSION.fullmatch(s) and s != version) for s in segs)
+
+
+def _current_version(docs: Sequence[_Doc]) -> str:
+    """The version path segment most pages carry (the current docs), or ""."""
+    counts = Counter(s.lower() for d in docs for s in set(d.segs) if VERSION.fullmatch(s.lower()))
+    return min(counts, key=lambda v: (-counts[v], v)) if counts else ""
+
+
+def plan_site(records: Iterable[PageRecord], start_url: str) -> SitePlan:
+    """What llms.txt will say about the kept records, in the site's own order."""
+    docs = _docs(records, start_url)
+    home = _home(docs, start_url)
+    affixes = _learn_affixes(docs, home)
+    name = _site_name(docs, home, affixes) or urlsplit(start_url).hostname or "Site"
+    host = urlsplit(start_url).hostname or ""
+    nav = _site_nav(docs, home, host)
+    base = _base_segments(start_url)
+    sections = _sections(docs, home, nav, base, affixes)
+    summary = _summary(home, docs, name)
+    intro = (
+        f"This file lists the pages of {name} ({start_url}) in the sections of the site's own"
+        " navigation, each link followed by the page's description when it has one."
+    )
+    if sections and sections[-1].title == OPTIONAL:
+        intro += " Secondary pages (blog posts, release notes, legal and company pages) are under Optional."
+    return SitePlan(name, summary, intro, sections)
+
+
+def _sections(
+    docs: Sequence[_Doc],
+    home: _Doc | None,
+    nav: Sequence[NavItem],
+    base: tuple[str, ...],
+    affixes: Sequence[tuple[str, str]],
+) -> tuple[Section, ...]:
+    """The ordered sections: nav groups, path sections, a general section, Optional last."""
+    layout = _Layout(nav, base)
+    version = _current_version(docs)
+    home_links = [_relative(u, base) for u in (home.page.links if home else ())]
+    home_titles = [_segment_title(s[0]) for s in home_links if len(s) >= 2]
+    placed: dict[str, list[tuple[tuple[int, int, str], _Doc]]] = {}
+    groups: set[str] = set()
+    for doc in docs:
+        slot = layout.slot(doc)
+        if doc is home and slot.key == GENERAL:
+            if nav:
+                continue  # the site's nav does not list its home page: the H1 stands for it
+            slot = _Slot(GENERAL, (-1, 0, ""), False)
+        placed.setdefault(slot.key, []).append((slot.order, doc))
+        groups |= {slot.key} if slot.group else set()
+    ranks = {k: layout.rank(k, [d for _, d in v], home_titles) for k, v in placed.items()}
+    if home is not None and any(d is home for _, d in placed.get(GENERAL, [])):
+        ranks[GENERAL] = (0,)
+    return _finish(placed, groups, ranks, version, docs, affixes)
+
+
+_Placed = tuple[tuple[int, ...], tuple[int, int, str]]
+
+
+def _finish(
+    placed: dict[str, list[tuple[tuple[int, int, str], _Doc]]],
+    groups: set[str],
+    ranks: dict[str, tuple[int, ...]],
+    version: str,
+    docs: Sequence[_Doc],
+    affixes: Sequence[tuple[str, str]],
+) -> tuple[Section, ...]:
+    """Optional pages moved out, stray single-link sections folded, sections ordered."""
+    optional: list[tuple[_Placed, _Doc]] = []
+    sections: dict[str, list[tuple[_Placed, _Doc]]] = {}
+    for key, items in placed.items():
+        for order, doc in items:
+            where = optional if _is_optional(doc, key, version) else sections.setdefault(key, [])
+            where.append(((ranks[key], order), doc))
+    for key in [k for k, v in sections.items() if len(v) == 1 and k not in groups]:
+        if key != GENERAL:
+            sections.setdefault(GENERAL, []).extend(sections.pop(key))
+            ranks[GENERAL] = min(ranks.get(GENERAL, ranks[key]), ranks[key])
+    sections = {k: v for k, v in sections.items() if v}
+    ordered = sorted(sections, key=lambda k: (ranks[k], k))
+    boilerplate = _boilerplate(docs)
+    out = [_section(k, sections[k], affixes, boilerplate) for k in ordered]
+    if optional:
+        out.append(_section(OPTIONAL, optional, affixes, boilerplate))
+    return tuple(out)
+
+
+def _section(
+    title: str,
+    items: list[tuple[_Placed, _Doc]],
+    affixes: Sequence[tuple[str, str]],
+    boilerplate: set[str],
+) -> Section:
+    """A section of items in their sort order."""
+    items = sorted(items, key=lambda item: (item[0], item[1].link))
+    return Section(one_line(title), tuple(_entry(d, affixes, boilerplate) for _, d in items))
+
+
+def _entry(doc: _Doc, affixes: Sequence[tuple[str, str]], boilerplate: set[str]) -> Entry:
+    """The llms.txt line of one page."""
+    title = escape_title(_title(doc, affixes))
+    return Entry(title, escape_url(doc.link), _description(doc, title, boilerplate))
+
+
+def render_llms_txt(plan: SitePlan) -> str:
+    """The llms.txt text of a plan."""
+    lines = [f"# {plan.name}", "", f"> {plan.summary}", "", plan.intro, ""]
+    for section in plan.sections:
+        lines += [f"## {section.title}", ""]
+        lines += [_link_line(e) for e in section.entries]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _link_line(entry: Entry) -> str:
+    """`- [title](url): description`, without the colon when there is no description."""
+    tail = f": {entry.description}" if entry.description else ""
+    return f"- [{entry.title}]({entry.url}){tail}"
+
+
+def compose(records: Iterable[PageRecord], start_url: str) -> str:
+    """The llms.txt of the kept records."""
+    return render_llms_txt(plan_site(records, start_url))
+
+
+def render_llms_full(
+    plan: SitePlan,
+    records: Iterable[PageRecord],
+    markdown_of: Callable[[str], str | None],
+    budget_bytes: int = 10 * 1024 * 1024,
+) -> str:
+    """llms-full.txt: each entry's Markdown in llms.txt order, stopping before budget_bytes."""
+    sources = _sources(records)
+    parts = [f"# {plan.name}\n\n> {plan.summary}\n"]
+    size = len(parts[0].encode())
+    left_out: list[Entry] = []
+    for entry in (e for section in plan.sections for e in section.entries):
+        if not left_out:
+            block = _page_block(entry, markdown_of(sources.get(entry.url, entry.url)))
+            if size + len(block.encode()) + 1 <= budget_bytes:
+                parts.append(block)
+                size += len(block.encode()) + 1
+                continue
+        left_out.append(entry)
+    if left_out:
+        parts.append(_left_out_note(left_out, budget_bytes))
+    return "\n".join(parts)
+
+
+def _sources(records: Iterable[PageRecord]) -> dict[str, str]:
+    """Each llms.txt link URL -> the record URL its Markdown is kept under."""
+    found: dict[str, str] = {}
+    for r in records:
+        if r.kept and r.page is not None:
+            link = escape_url(r.page.markdown_url or r.url)
+            found[link] = min(found.get(link, r.url), r.url, key=lambda u: (len(u), u))
+    return found
+
+
+def _page_block(entry: Entry, markdown: str | None) -> str:
+    """`## title`, the source line and the page's Markdown with its headings demoted."""
+    body = demote_headings(markdown or "", entry.title) or entry.description
+    block = f"## {entry.title}\n\nSource: {entry.url}\n"
+    return block + (f"\n{body}\n" if body else "")
+
+
+def _left_out_note(left_out: Sequence[Entry], budget_bytes: int) -> str:
+    """The closing note that says which pages did not fit."""
+    n = len(left_out)
+    what = "1 page was" if n == 1 else f"{n} pages were"
+    lines = [f"## Left out\n\n{what} left out to keep this file within {budget_bytes} bytes:\n"]
+    lines += [_link_line(Entry(e.title, e.url, "")) for e in left_out]
+    return "\n".join(lines) + "\n"
+
+
+def demote_headings(markdown: str, title: str = "") -> str:
+    """markdown with its headings moved to level 3 and below (code blocks untouched).
+
+    A leading heading that repeats the page title is dropped, as `## title` already says it.
+    """
+    lines = _atx_lines(markdown.strip("\n").splitlines())
+    levels = [level for level, _ in lines if level]
+    shift = max(0, 3 - min(levels)) if levels else 0
+    out: list[str] = []
+    for level, line in lines:
+        if level:
+            text = ATX.fullmatch(line)
+            heading = (text.group(2) or "") if text else line
+            if not out and title and _same_text(heading, title):
+                continue
+            line = "#" * min(6, level + shift) + (f" {heading}" if heading else "")
+        out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+def _same_text(a: str, b: str) -> bool:
+    """True when two strings say the same words, ignoring case and punctuation."""
+    return re.sub(r"\W+", "", a.casefold()) == re.sub(r"\W+", "", b.casefold())
+
+
+def _atx_lines(lines: Sequence[str]) -> list[tuple[int, str]]:
+    """(heading level or 0, line) for each line, setext headings rewritten as ATX, fences skipped."""
+    out: list[tuple[int, str]] = []
+    fence = ""
+    paragraph = False  # the previous line is plain paragraph text (a setext underline may follow)
+    for line in lines:
+        opener = FENCE.match(line)
+        if fence or opener:
+            marker = opener.group(1) if opener else ""
+            if not fence:
+                fence = marker
+            elif marker[:1] == fence[0] and len(marker) >= len(fence):
+                fence = ""
+            out.append((0, line))
+            paragraph = False
+        elif (atx := ATX.fullmatch(line)) is not None:
+            out.append((len(atx.group(1)), line))
+            paragraph = False
+        elif paragraph and SETEXT.fullmatch(line):
+            level = 1 if line.strip().startswith("=") else 2
+            out[-1] = (level, "#" * level + " " + out[-1][1].strip())
+            paragraph = False
+        else:
+            out.append((0, line))
+            paragraph = bool(line.strip()) and not re.match(r" {0,3}([-*+>]|\d+[.)])(\s|$)", line)
+    return out
