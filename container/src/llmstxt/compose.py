@@ -39,6 +39,7 @@ VERSION = re.compile(r"v\d+(\.\d+)*|\d+\.\d+(\.\d+)*")
 FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*")
 SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*")
+POSTS = re.compile(r"blog|news|posts?|articles")
 OPTIONAL_GROUP = re.compile(
     r"\b(blog|news|changelog|change log|release notes|releases|what'?s new|legal|about|company"
     r"|careers|jobs|press|contact|archives?|optional)\b",
@@ -146,9 +147,9 @@ def _docs(records: Iterable[PageRecord], start_url: str) -> list[_Doc]:
     return sorted(kept, key=_url_rank)
 
 
-def _url_rank(doc: _Doc) -> tuple[int, str, str]:
-    """Shortest, then lexicographically smallest URL first."""
-    return (len(doc.link), doc.link, doc.url)
+def _url_rank(doc: _Doc) -> tuple[int, str, str, int, str]:
+    """Shortest, then lexicographically smallest URL first (then the page itself, for ties)."""
+    return (len(doc.link), doc.link, doc.url, doc.depth, repr(doc.page))
 
 
 def _canonical_elsewhere(doc: _Doc, urls: set[str]) -> bool:
@@ -221,8 +222,10 @@ def _site_name(docs: Sequence[_Doc], home: _Doc | None, affixes: Sequence[tuple[
 
 def _title(doc: _Doc, affixes: Sequence[tuple[str, str]]) -> str:
     """The page's title without the site name, never empty."""
-    extra = [("suffix", one_line(doc.page.site_name)), ("prefix", one_line(doc.page.site_name))]
-    strip = [*affixes, *extra] if doc.page.site_name.strip() else list(affixes)
+    names = [text for _, text in affixes] + [one_line(doc.page.site_name)] * bool(
+        doc.page.site_name
+    )
+    strip = [(side, text) for text in names if text for side in ("suffix", "prefix")]
     for raw in (doc.page.title, doc.page.og_title):
         if title := _strip_affixes(raw, strip):
             return title
@@ -268,8 +271,8 @@ def _description(doc: _Doc, title: str, boilerplate: set[str]) -> str:
     if raw in boilerplate:
         return ""
     text = _clean_description(raw)
-    same = re.sub(r"\W+", "", text.casefold()) == re.sub(r"\W+", "", title.casefold())
-    return "" if same else text
+    titles = (title, doc.page.title, doc.page.og_title, doc.page.h1)
+    return "" if any(_same_text(text, t) for t in titles) else text
 
 
 def _summary(home: _Doc | None, docs: Sequence[_Doc], name: str) -> str:
@@ -431,10 +434,20 @@ def _is_optional(doc: _Doc, key: str, version: str) -> bool:
     return any(OPTIONAL_ANY.fullmatch(s) or (VERSION.fullmatch(s) and s != version) for s in segs)
 
 
+def _optional_kind(doc: _Doc, key: str, version: str) -> str:
+    """ "posts" for blog and news pages, "secondary" for other Optional pages, else ""."""
+    first = doc.segs[0].lower() if doc.segs else ""
+    if POSTS.fullmatch(first) or POSTS.fullmatch(key.lower()):
+        return "posts"
+    return "secondary" if _is_optional(doc, key, version) else ""
+
+
 def _current_version(docs: Sequence[_Doc]) -> str:
     """The version path segment most pages carry (the current docs), or ""."""
     counts = Counter(s.lower() for d in docs for s in set(d.segs) if VERSION.fullmatch(s.lower()))
-    return min(counts, key=lambda v: (-counts[v], v)) if counts else ""
+    best = min(counts, key=lambda v: (-counts[v], v)) if counts else ""
+    # A version only some pages carry (/2.7/ beside unversioned docs) is an old one.
+    return best if best and counts[best] * 2 >= len(docs) else ""
 
 
 def plan_site(records: Iterable[PageRecord], start_url: str) -> SitePlan:
@@ -499,9 +512,14 @@ def _finish(
     """Optional pages moved out, stray single-link sections folded, sections ordered."""
     optional: list[tuple[_Placed, _Doc]] = []
     sections: dict[str, list[tuple[_Placed, _Doc]]] = {}
+    kinds = {doc.link: _optional_kind(doc, k, version) for k, v in placed.items() for _, doc in v}
+    # On a site that is mostly a blog the posts are the content, not secondary reading.
+    posts_primary = sum(k == "posts" for k in kinds.values()) * 2 > len(kinds)
     for key, items in placed.items():
         for order, doc in items:
-            where = optional if _is_optional(doc, key, version) else sections.setdefault(key, [])
+            kind = kinds[doc.link]
+            secondary = kind == "secondary" or (kind == "posts" and not posts_primary)
+            where = optional if secondary else sections.setdefault(key, [])
             where.append(((ranks[key], order), doc))
     for key in [k for k, v in sections.items() if len(v) == 1 and k not in groups]:
         if key != GENERAL:
@@ -605,11 +623,13 @@ def _left_out_note(left_out: Sequence[Entry], budget_bytes: int) -> str:
 
 
 def demote_headings(markdown: str, title: str = "") -> str:
-    """markdown with its headings moved to level 3 and below (code blocks untouched).
-
-    A leading heading that repeats the page title is dropped, as `## title` already says it.
-    """
+    """markdown with its headings moved to level 3 and below, a leading title heading dropped."""
     lines = _atx_lines(markdown.strip("\n").splitlines())
+    first = ATX.fullmatch(lines[0][1]) if lines and lines[0][0] else None
+    if first and title and _same_text(first.group(2) or "", title):
+        lines = lines[1:]
+        while lines and not lines[0][1].strip():
+            lines = lines[1:]
     levels = [level for level, _ in lines if level]
     shift = max(0, 3 - min(levels)) if levels else 0
     out: list[str] = []
@@ -617,8 +637,6 @@ def demote_headings(markdown: str, title: str = "") -> str:
         if level:
             text = ATX.fullmatch(line)
             heading = (text.group(2) or "") if text else line
-            if not out and title and _same_text(heading, title):
-                continue
             line = "#" * min(6, level + shift) + (f" {heading}" if heading else "")
         out.append(line)
     return "\n".join(out).strip("\n")
