@@ -115,12 +115,12 @@ class _Checker:
 
     def _content(self, n: int, text: str) -> None:
         """A non-heading, non-blank line."""
-        if not self.h1:
-            self.content_before_h1 = self.content_before_h1 or n
-        elif self.section is None:
-            self._summary(n, is_summary=text.lstrip().startswith(">"))
-        else:
+        if self.section is not None:
             self._link(n, text)
+        elif not self.h1:
+            self.content_before_h1 = self.content_before_h1 or n
+        else:
+            self._summary(n, is_summary=text.lstrip().startswith(">"))
 
     def _summary(self, n: int, *, is_summary: bool) -> None:
         """The first thing after the H1 should be the `>` summary."""
