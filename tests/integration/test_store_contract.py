@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from llmstxt.errors import StoreError
 from llmstxt.store import JobRecord, SiteRecord, Store, open_store, site_key
 from llmstxt.store.aws import AwsStore
@@ -29,13 +30,13 @@ async def opener(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
     else:
         request.getfixturevalue("aws_env")
-        names = {"table": f"t-{uuid.uuid4().hex[:12]}", "bucket": f"b-{uuid.uuid4().hex[:12]}"}
+        table, bucket = f"t-{uuid.uuid4().hex[:12]}", f"b-{uuid.uuid4().hex[:12]}"
 
         def make() -> Store:
-            opened.append(AwsStore(**names, region="us-east-1"))
+            opened.append(AwsStore(table, bucket, region="us-east-1"))
             return opened[-1]
 
-        await AwsStore(**names, region="us-east-1").create_resources()
+        await AwsStore(table, bucket, region="us-east-1").create_resources()
     yield make
     for store in opened:
         await store.close()

@@ -46,6 +46,7 @@ from llmstxt.store.base import (
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_s3.client import S3Client
+    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
 
 T = TypeVar("T")
 Item = dict[str, Any]
@@ -429,10 +430,12 @@ class AwsStore:
         paginator = self._s3.get_paginator("list_object_versions")
         for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
             entries = [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
-            objects = [{"Key": e["Key"], "VersionId": e["VersionId"]} for e in entries]
+            objects: list[ObjectIdentifierTypeDef] = [
+                {"Key": e["Key"], "VersionId": e["VersionId"]} for e in entries
+            ]
             if objects:
                 found = True
-                self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": objects})  # type: ignore[typeddict-item]
+                self._s3.delete_objects(Bucket=self.bucket, Delete={"Objects": objects})
         return found
 
     # outputs
