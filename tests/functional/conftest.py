@@ -33,7 +33,7 @@ class Run:
     base: str
     out: Path
     result: Any  # llmstxt.pipeline.GenerateResult
-    hits: int = 0  # requests the server answered during the run
+    hits: int = 0  # requests the server received during the run
 
     @property
     def llms_txt(self) -> str:
@@ -89,7 +89,7 @@ def trap_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     with BackgroundServer(site.app) as server:
         out = tmp_path_factory.mktemp("trap_run")
         result = generate_sync(server.base + "/", out, timeout=TRAP_TIMEOUT, concurrency=8)
-        yield Run(site, server.base, out, result, len(site.log))
+        yield Run(site, server.base, out, result, site.arrivals)
 
 
 def run_cli(

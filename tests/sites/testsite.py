@@ -65,6 +65,7 @@ class TestSite:
         self.site: Site = build_site(self.spec)
         self.log: list[Hit] = []
         self.hits: Counter[str] = Counter()
+        self.arrivals = 0  # requests received, answered or not (a timed-out one is logged late)
         self._cache: dict[str, tuple[bytes, bytes, str]] = {}
 
     def app(self) -> web.Application:
@@ -81,6 +82,7 @@ class TestSite:
         """Answer one request after the configured latency."""
         arrived = time.monotonic()
         self.hits[request.path] += 1
+        self.arrivals += 1
         if self.spec.latency_ms:
             await asyncio.sleep(self.spec.latency_ms / 1000)
         base = f"http://{request.host}"
