@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import time
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -36,11 +33,21 @@ from llmstxt.store.base import (
     UNFINISHED,
     JobRecord,
     OutputName,
-    R,
     SiteRecord,
     VersionRecord,
-    make_version,
-    sha256_text,
+    check_fields,
+    new_version,
+)
+from llmstxt.store.dynamo import (
+    DUE,
+    DUE_INDEX,
+    Update,
+    decode,
+    encode,
+    job_item_key,
+    site_item_key,
+    table_spec,
+    version_item_key,
 )
 
 if TYPE_CHECKING:
@@ -50,112 +57,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 Item = dict[str, Any]
-
-DUE_INDEX = "due"
-DUE = "DUE"
 CONDITION_FAILED = "ConditionalCheckFailedException"
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-
-
-def _encode(value: Any) -> dict[str, Any]:
-    """A Python value as a DynamoDB attribute value (floats become Decimals)."""
-    return dict(_serializer.serialize(json.loads(json.dumps(value), parse_float=Decimal)))
-
-
-def _plain(value: Any) -> Any:
-    """Undo DynamoDB's Decimals, recursively: integral ones become int, others float."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | set):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _decode(cls: type[R], item: dict[str, Any]) -> R:
-    """A record from a raw DynamoDB item, ignoring storage keys."""
-    names = {f.name for f in dataclasses.fields(cls)}
-    data = {k: _plain(_deserializer.deserialize(v)) for k, v in item.items() if k in names}
-    return cls(**data)
-
-
-def _site_key(site: str) -> dict[str, Any]:
-    """The table key of a site's META item."""
-    return {"pk": {"S": f"SITE#{site}"}, "sk": {"S": "META"}}
-
-
-def _job_key(job_id: str) -> dict[str, Any]:
-    """The table key of a job."""
-    return {"pk": {"S": f"JOB#{job_id}"}, "sk": {"S": "META"}}
-
-
-def _version_key(site: str, version: str) -> dict[str, Any]:
-    """The table key of a version."""
-    return {"pk": {"S": f"SITE#{site}"}, "sk": {"S": f"VERSION#{version}"}}
-
-
-def _check_fields(cls: type[Any], fields: dict[str, Any], keys: tuple[str, ...]) -> None:
-    """Refuse unknown field names and the record's key."""
-    unknown = fields.keys() - ({f.name for f in dataclasses.fields(cls)} - set(keys))
-    if unknown:
-        raise StoreError(f"cannot set {sorted(unknown)} on {cls.__name__}")
-
-
-class Update:
-    """An UpdateItem expression built field by field, every name and value a placeholder."""
-
-    def __init__(self) -> None:
-        """Start an empty expression."""
-        self.sets: list[str] = []
-        self.removes: list[str] = []
-        self.names: dict[str, str] = {}
-        self.values: dict[str, Any] = {}
-
-    def name(self, field: str) -> str:
-        """The placeholder of an attribute name."""
-        ref = f"#n{len(self.names)}"
-        self.names[ref] = field
-        return ref
-
-    def value(self, value: Any) -> str:
-        """The placeholder of a value."""
-        ref = f":v{len(self.values)}"
-        self.values[ref] = _encode(value)
-        return ref
-
-    def set(self, field: str, value: Any, *, keep: bool = False) -> Update:
-        """SET a field (REMOVE it when None); with keep, only when it is not set yet."""
-        if value is None:
-            if not keep:
-                self.removes.append(self.name(field))
-            return self
-        ref = self.name(field)
-        rhs = f"if_not_exists({ref}, {self.value(value)})" if keep else self.value(value)
-        self.sets.append(f"{ref} = {rhs}")
-        return self
-
-    def fields(self, fields: dict[str, Any]) -> Update:
-        """SET or REMOVE each field, keeping the due marker in step with auto_update."""
-        for field, value in fields.items():
-            self.set(field, value)
-        if "auto_update" in fields:
-            self.set("due", DUE if fields["auto_update"] else None)
-        return self
-
-    def kwargs(self, condition: str | None = None) -> dict[str, Any]:
-        """The UpdateItem arguments for this expression and an optional condition."""
-        parts = [f"SET {', '.join(self.sets)}"] if self.sets else []
-        parts += [f"REMOVE {', '.join(self.removes)}"] if self.removes else []
-        out: dict[str, Any] = {"UpdateExpression": " ".join(parts), "ReturnValues": "ALL_NEW"}
-        if condition:
-            out["ConditionExpression"] = condition
-        if self.names:
-            out["ExpressionAttributeNames"] = self.names
-        if self.values:
-            out["ExpressionAttributeValues"] = self.values
-        return out
 
 
 class AwsStore:
@@ -261,30 +163,7 @@ class AwsStore:
     def _create_table(self) -> None:
         """Create the on-demand table and wait until it is active."""
         try:
-            self._ddb.create_table(
-                TableName=self.table,
-                BillingMode="PAY_PER_REQUEST",
-                KeySchema=[
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "sk", "KeyType": "RANGE"},
-                ],
-                AttributeDefinitions=[
-                    {"AttributeName": "pk", "AttributeType": "S"},
-                    {"AttributeName": "sk", "AttributeType": "S"},
-                    {"AttributeName": "due", "AttributeType": "S"},
-                    {"AttributeName": "next_crawl_at", "AttributeType": "N"},
-                ],
-                GlobalSecondaryIndexes=[
-                    {
-                        "IndexName": DUE_INDEX,
-                        "KeySchema": [
-                            {"AttributeName": "due", "KeyType": "HASH"},
-                            {"AttributeName": "next_crawl_at", "KeyType": "RANGE"},
-                        ],
-                        "Projection": {"ProjectionType": "KEYS_ONLY"},
-                    }
-                ],
-            )
+            self._ddb.create_table(**table_spec(self.table))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ResourceInUseException":
                 raise
@@ -327,12 +206,12 @@ class AwsStore:
         """Insert a new job; StoreError if the id exists."""
         if not job.created_at:
             job = dataclasses.replace(job, created_at=self._clock())
-        item = {k: _encode(v) for k, v in dataclasses.asdict(job).items() if v is not None}
+        item = {k: encode(v) for k, v in dataclasses.asdict(job).items() if v is not None}
 
         def put() -> None:
             self._ddb.put_item(
                 TableName=self.table,
-                Item=_job_key(job.id) | item,
+                Item=job_item_key(job.id) | item,
                 ConditionExpression="attribute_not_exists(pk)",
             )
 
@@ -341,22 +220,22 @@ class AwsStore:
 
     async def get_job(self, job_id: str) -> JobRecord | None:
         """The job, or None."""
-        item = await self._run(self._get, _job_key(job_id))
-        return _decode(JobRecord, item) if item else None
+        item = await self._run(self._get, job_item_key(job_id))
+        return decode(JobRecord, item) if item else None
 
     async def update_job(self, job_id: str, **fields: Any) -> JobRecord | None:
         """Set some fields of a job; the updated job, or None."""
-        _check_fields(JobRecord, fields, JOB_KEYS)
+        check_fields(JobRecord, fields, JOB_KEYS)
         if not fields:
             return await self.get_job(job_id)
         update = Update().fields(fields)
-        item = await self._run(self._update, _job_key(job_id), update, "attribute_exists(pk)")
-        return _decode(JobRecord, item) if item else None
+        item = await self._run(self._update, job_item_key(job_id), update, "attribute_exists(pk)")
+        return decode(JobRecord, item) if item else None
 
     async def list_jobs(self, site: str | None = None, limit: int = 100) -> list[JobRecord]:
         """Jobs, newest first, optionally of one site (a scan: jobs are few)."""
         items = await self._run(lambda: list(self._scan("JOB#")))
-        jobs = [_decode(JobRecord, i) for i in items]
+        jobs = [decode(JobRecord, i) for i in items]
         jobs = [j for j in jobs if site is None or j.site == site]
         jobs.sort(key=lambda j: (j.created_at, j.id), reverse=True)
         return jobs[:limit]
@@ -368,7 +247,7 @@ class AwsStore:
         def interrupt() -> int:
             count = 0
             for item in list(self._scan("JOB#")):
-                if _plain(_deserializer.deserialize(item["status"])) not in UNFINISHED:
+                if decode(JobRecord, item).status not in UNFINISHED:
                     continue
                 update = Update().fields({"status": "interrupted", "finished_at": now})
                 unfinished = ", ".join(update.value(s) for s in UNFINISHED)
@@ -389,27 +268,27 @@ class AwsStore:
         for name, value in data.items():
             if name not in SITE_SETTINGS and name != "updated_at":
                 update.set(name, value, keep=True)
-        item = await self._run(self._update, _site_key(site.site), update, "")
+        item = await self._run(self._update, site_item_key(site.site), update, "")
         if item is None:
             raise StoreError(f"upsert of {site.site!r} returned nothing")
-        return _decode(SiteRecord, item)
+        return decode(SiteRecord, item)
 
     async def get_site(self, site: str) -> SiteRecord | None:
         """The site, or None."""
-        item = await self._run(self._get, _site_key(site))
-        return _decode(SiteRecord, item) if item else None
+        item = await self._run(self._get, site_item_key(site))
+        return decode(SiteRecord, item) if item else None
 
     async def list_sites(self) -> list[SiteRecord]:
         """Every site, ordered by key (a scan: sites are few)."""
         items = await self._run(lambda: list(self._scan("SITE#")))
-        return sorted((_decode(SiteRecord, i) for i in items), key=lambda s: s.site)
+        return sorted((decode(SiteRecord, i) for i in items), key=lambda s: s.site)
 
     async def patch_site(self, site: str, **fields: Any) -> SiteRecord | None:
         """Set some fields of a site; the updated site, or None."""
-        _check_fields(SiteRecord, fields, SITE_KEYS)
+        check_fields(SiteRecord, fields, SITE_KEYS)
         update = Update().fields({**fields, "updated_at": self._clock()})
-        item = await self._run(self._update, _site_key(site), update, "attribute_exists(pk)")
-        return _decode(SiteRecord, item) if item else None
+        item = await self._run(self._update, site_item_key(site), update, "attribute_exists(pk)")
+        return decode(SiteRecord, item) if item else None
 
     async def delete_site(self, site: str) -> bool:
         """Remove a site's items and every version of its objects; whether anything existed."""
@@ -444,19 +323,7 @@ class AwsStore:
         self, site: str, llms_txt: str, llms_full: str | None, summary: dict[str, Any]
     ) -> VersionRecord:
         """Put the version's objects, then its item, then move site.current_version forward."""
-        now = self._clock()
-        sha = sha256_text(llms_txt)
-        record = VersionRecord(
-            site=site,
-            version=make_version(now, sha),
-            created_at=now,
-            sha256=sha,
-            size=len(llms_txt.encode("utf-8")),
-            full_size=None if llms_full is None else len(llms_full.encode("utf-8")),
-            full_sha256=None if llms_full is None else sha256_text(llms_full),
-            summary=summary,
-        )
-        files = {"llms.txt": llms_txt} | ({} if llms_full is None else {"llms-full.txt": llms_full})
+        record, files = new_version(site, self._clock(), llms_txt, llms_full, summary)
         await self._run(self._write_version_files, record, files)
         await self._run(self._record_version, record)
         return record
@@ -473,10 +340,10 @@ class AwsStore:
 
     def _record_version(self, record: VersionRecord) -> None:
         """Write the version item, then point the site at it unless a newer one is current."""
-        item = {k: _encode(v) for k, v in dataclasses.asdict(record).items() if v is not None}
+        item = {k: encode(v) for k, v in dataclasses.asdict(record).items() if v is not None}
         self._ddb.put_item(
             TableName=self.table,
-            Item=_version_key(record.site, record.version) | item,
+            Item=version_item_key(record.site, record.version) | item,
             ConditionExpression="attribute_not_exists(pk)",
         )
         update = Update().fields(
@@ -486,7 +353,7 @@ class AwsStore:
         condition = (
             f"attribute_exists(pk) AND (attribute_not_exists({current}) OR {current} < {version})"
         )
-        self._update(_site_key(record.site), update, condition)
+        self._update(site_item_key(record.site), update, condition)
 
     async def get_output(
         self, site: str, name: OutputName, version: str | None = None
@@ -507,19 +374,19 @@ class AwsStore:
     def _find_version(self, site: str, version: str | None) -> VersionRecord | None:
         """The given version, else the site's current one, else its newest."""
         if version is None:
-            meta = self._get(_site_key(site))
+            meta = self._get(site_item_key(site))
             current = meta.get("current_version") if meta else None
             version = current["S"] if current else None
         if version is not None:
-            item = self._get(_version_key(site, version))
+            item = self._get(version_item_key(site, version))
         else:
             item = next(self._query(f"SITE#{site}", "VERSION#", forward=False), None)
-        return _decode(VersionRecord, item) if item else None
+        return decode(VersionRecord, item) if item else None
 
     async def list_versions(self, site: str) -> list[VersionRecord]:
         """Published versions, newest first."""
         items = await self._run(lambda: list(self._query(f"SITE#{site}", "VERSION#", False)))
-        return [_decode(VersionRecord, i) for i in items]
+        return [decode(VersionRecord, i) for i in items]
 
     # page state
 
@@ -546,7 +413,7 @@ class AwsStore:
                     break
                 item = self._claim_one(candidate, now, owner, lease_seconds)
                 if item is not None:
-                    claimed.append(_decode(SiteRecord, item))
+                    claimed.append(decode(SiteRecord, item))
             return claimed
 
         return await self._run(claim)
@@ -559,7 +426,7 @@ class AwsStore:
             IndexName=DUE_INDEX,
             KeyConditionExpression="#d = :d AND next_crawl_at <= :now",
             ExpressionAttributeNames={"#d": "due"},
-            ExpressionAttributeValues={":d": {"S": DUE}, ":now": _encode(now)},
+            ExpressionAttributeValues={":d": {"S": DUE}, ":now": encode(now)},
         )
         for page in pages:
             yield from (dict(item) for item in page.get("Items", []))
@@ -581,9 +448,9 @@ class AwsStore:
 
     async def release(self, site: str, owner: str, **fields: Any) -> bool:
         """Clear the lease and set fields if owner holds it; whether it did."""
-        _check_fields(SiteRecord, fields, SITE_KEYS)
+        check_fields(SiteRecord, fields, SITE_KEYS)
         changes = {**fields, "lease_owner": None, "lease_until": None, "updated_at": self._clock()}
         update = Update().fields(changes)
         condition = f"{update.name('lease_owner')} = {update.value(owner)}"
-        item = await self._run(self._update, _site_key(site), update, condition)
+        item = await self._run(self._update, site_item_key(site), update, condition)
         return item is not None

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 from urllib.parse import urlsplit
 
-from llmstxt.errors import InputError
+from llmstxt.errors import InputError, StoreError
 
 JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]
 OutputName = Literal["llms.txt", "llms-full.txt"]
@@ -132,6 +132,32 @@ def make_version(created_at: float, sha256: str) -> str:
 def sha256_text(text: str) -> str:
     """The hex SHA-256 of a text's UTF-8 bytes."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def new_version(
+    site: str, now: float, llms_txt: str, llms_full: str | None, summary: dict[str, Any]
+) -> tuple[VersionRecord, dict[str, str]]:
+    """The record of a version about to be published, and its files by name."""
+    sha = sha256_text(llms_txt)
+    record = VersionRecord(
+        site=site,
+        version=make_version(now, sha),
+        created_at=now,
+        sha256=sha,
+        size=len(llms_txt.encode("utf-8")),
+        full_size=None if llms_full is None else len(llms_full.encode("utf-8")),
+        full_sha256=None if llms_full is None else sha256_text(llms_full),
+        summary=summary,
+    )
+    files = {"llms.txt": llms_txt} | ({} if llms_full is None else {"llms-full.txt": llms_full})
+    return record, files
+
+
+def check_fields(cls: type[Any], fields: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Refuse to set unknown field names or a record's key (StoreError)."""
+    unknown = fields.keys() - ({f.name for f in dataclasses.fields(cls)} - set(keys))
+    if unknown:
+        raise StoreError(f"cannot set {sorted(unknown)} on {cls.__name__}")
 
 
 @runtime_checkable

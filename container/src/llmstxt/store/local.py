@@ -33,8 +33,8 @@ from llmstxt.store.base import (
     R,
     SiteRecord,
     VersionRecord,
-    make_version,
-    sha256_text,
+    check_fields,
+    new_version,
 )
 
 T = TypeVar("T")
@@ -85,15 +85,6 @@ def _from_row(cls: type[R], row: sqlite3.Row) -> R:
     for name in BOOL_FIELDS & data.keys():
         data[name] = bool(data[name])
     return cls(**data)
-
-
-def _check_fields(cls: type[Any], fields: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    """The fields to write, refusing unknown names and the record's key."""
-    allowed = set(_columns(cls)) - set(keys)
-    unknown = fields.keys() - allowed
-    if unknown:
-        raise StoreError(f"cannot set {sorted(unknown)} on {cls.__name__}")
-    return fields
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -200,7 +191,7 @@ class LocalStore:
 
     async def update_job(self, job_id: str, **fields: Any) -> JobRecord | None:
         """Set some fields of a job; the updated job, or None."""
-        _check_fields(JobRecord, fields, JOB_KEYS)
+        check_fields(JobRecord, fields, JOB_KEYS)
         return await self._run(self._update, JobRecord, "jobs", "id", job_id, fields)
 
     def _update(
@@ -274,7 +265,7 @@ class LocalStore:
 
     async def patch_site(self, site: str, **fields: Any) -> SiteRecord | None:
         """Set some fields of a site; the updated site, or None."""
-        _check_fields(SiteRecord, fields, SITE_KEYS)
+        check_fields(SiteRecord, fields, SITE_KEYS)
         fields = {**fields, "updated_at": self._clock()}
         return await self._run(self._update, SiteRecord, "sites", "site", site, fields)
 
@@ -298,19 +289,7 @@ class LocalStore:
         self, site: str, llms_txt: str, llms_full: str | None, summary: dict[str, Any]
     ) -> VersionRecord:
         """Write the version's files, then commit its row and point the site at it."""
-        now = self._clock()
-        sha = sha256_text(llms_txt)
-        record = VersionRecord(
-            site=site,
-            version=make_version(now, sha),
-            created_at=now,
-            sha256=sha,
-            size=len(llms_txt.encode("utf-8")),
-            full_size=None if llms_full is None else len(llms_full.encode("utf-8")),
-            full_sha256=None if llms_full is None else sha256_text(llms_full),
-            summary=summary,
-        )
-        files = {"llms.txt": llms_txt} | ({} if llms_full is None else {"llms-full.txt": llms_full})
+        record, files = new_version(site, self._clock(), llms_txt, llms_full, summary)
         await self._run(self._write_version_files, record, files)
         await self._run(self._record_version, record)
         return record
@@ -429,7 +408,7 @@ class LocalStore:
 
     async def release(self, site: str, owner: str, **fields: Any) -> bool:
         """Clear the lease and set fields if owner holds it; whether it did."""
-        _check_fields(SiteRecord, fields, SITE_KEYS)
+        check_fields(SiteRecord, fields, SITE_KEYS)
         fields = {**fields, "lease_owner": None, "lease_until": None, "updated_at": self._clock()}
         row = _to_row(SiteRecord(**{**_defaults(SiteRecord), **fields}))
         assign = ", ".join(f"{name} = ?" for name in fields)
