@@ -6,7 +6,7 @@ import zlib
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one file, uncompressed

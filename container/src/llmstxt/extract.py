@@ -1,0 +1,387 @@
+"""Extraction: (url, html) -> Page. Pure: one lxml parse per page, no I/O, never raises.
+
+lxml is parsel's engine; we use its etree directly because parsel parses into lxml.html proxies,
+which are four times slower to walk, and extraction runs on every page of every crawl (measured:
+0.39 ms vs 0.09 ms to iterate a 65 KB Sphinx page).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import OrderedDict
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree  # type: ignore[import-untyped]
+from w3lib.encoding import html_to_unicode
+
+from llmstxt.markdown import main_content, main_content_markdown
+from llmstxt.models import NavItem, Page
+
+DESCRIPTION_LIMIT = 300
+MIN_PARAGRAPH = 40  # characters: shorter paragraphs are captions, bylines, buttons
+JS_SHELL_TEXT = 120  # a page with less visible text than this and scripts needs JavaScript
+
+_XP = etree.XPath
+_TITLE = _XP("string(/html/head/title | //title)")
+_META = _XP("//meta[@name or @property]")
+_LINKS = _XP("//link[@rel][@href]")
+_HREFS = _XP("//a[@href]/@href | //area[@href]/@href")
+_BASE = _XP("string(//base/@href)")
+_H1 = _XP("//h1")
+_LANG = _XP("string(/html/@lang)")
+_PARAGRAPHS = _XP(".//p")
+_SCRIPTS = _XP("count(//script)")
+_STRING = _XP("string()")
+_SCRIPT_TEXT = _XP(".//script | .//style | .//noscript")
+_BODY = _XP("//body")
+_CHROME = frozenset({"nav", "header", "footer", "aside", "form", "button", "script", "style"})
+_SKIP_TEXT = re.compile(r"cookie|javascript|subscribe|sign up|log in|©|copyright", re.I)
+_HEADERLINK = re.compile(r"[¶#🔗]\s*$")
+_NAV_CANDIDATES = _XP(
+    "//nav | //aside | //*[@role='navigation'] | //div[contains(@class, 'sidebar')]"
+    " | //div[contains(@class, 'wy-menu')] | //ol[contains(@class, 'chapter')]"
+)
+_BREADCRUMBS = _XP(
+    "//*[contains(@class, 'breadcrumb') or contains(@aria-label, 'readcrumb')"
+    " or contains(@itemtype, 'BreadcrumbList')]"
+)
+# Sphinx's "related" bar: the trail is its nav-item entries (index/modules/next/previous float right).
+_SPHINX_TRAIL = _XP("//div[@class='related'][1]//li[contains(@class, 'nav-item')]")
+_CAPTION_CLASSES = ("caption", "part-title", "md-nav__title", "sidebar-heading", "menu-label")
+
+
+def extract(
+    url: str, body: bytes | str, *, encoding: str | None = None, markdown: bool = False
+) -> Page:
+    """Everything the generator needs from one HTML page; the HTML itself is not kept."""
+    try:
+        root = _parse(body, encoding)
+    except (ValueError, etree.ParserError):
+        return Page(url=url)
+    if root is None:
+        return Page(url=url)
+    base = urljoin(url, _BASE(root).strip()) if _BASE(root).strip() else url
+    meta = _meta(root)
+    links = _links(root, base)
+    main = main_content(root)
+    text = _text(main) if main is not None else ""
+    description, source = _description(meta, main)
+    robots = meta.get("robots", "") + "," + meta.get("googlebot", "")
+    return Page(
+        url=url,
+        title=_clean(_TITLE(root)),
+        h1=_h1(root),
+        og_title=_clean(meta.get("og:title", "")),
+        site_name=_clean(meta.get("og:site_name", "") or meta.get("application-name", "")),
+        description=description,
+        description_source=source,
+        nav=_intern(_nav(root, base, url)),
+        breadcrumbs=_breadcrumbs(root),
+        links=links,
+        canonical=_rel_link(root, base, "canonical"),
+        noindex="noindex" in robots.lower() or "none" in robots.lower().split(","),
+        nofollow="nofollow" in robots.lower(),
+        markdown_url=_rel_link(root, base, "alternate", "text/markdown"),
+        lang=_clean(_LANG(root)),
+        content_hash=hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest(),
+        markdown=main_content_markdown(root, base) if markdown else None,
+        js_shell=_js_shell(root, text),
+    )
+
+
+def _parse(body: bytes | str, encoding: str | None) -> etree._Element | None:
+    """Decode (header charset, BOM, <meta charset>, else UTF-8) and parse once with lxml."""
+    if isinstance(body, bytes):
+        content_type = f"text/html; charset={encoding}" if encoding else None
+        _, text = html_to_unicode(content_type, body)
+    else:
+        text = body
+    text = text.replace("\x00", "")
+    if not text.strip():
+        return None
+    root = etree.fromstring(text, _PARSER)
+    return root if isinstance(root, etree._Element) else None
+
+
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+
+
+def _clean(text: str) -> str:
+    """Whitespace collapsed to single spaces."""
+    return " ".join(text.split())
+
+
+def _text(el: etree._Element) -> str:
+    """The visible text of el (scripts and styles left out), whitespace-normalised."""
+    text = str(_STRING(el))
+    for hidden in _SCRIPT_TEXT(el):
+        chunk = str(_STRING(hidden))
+        if chunk:
+            text = text.replace(chunk, " ", 1)
+    return " ".join(text.split())
+
+
+def _meta(root: etree._Element) -> dict[str, str]:
+    """<meta name|property=... content=...> by lowercased key (first wins)."""
+    found: dict[str, str] = {}
+    for el in _META(root):
+        key = (el.get("name") or el.get("property") or "").strip().lower()
+        if key and key not in found:
+            found[key] = el.get("content") or ""
+    return found
+
+
+def _h1(root: etree._Element) -> str:
+    """The first <h1>'s text without Sphinx/MkDocs permalink marks."""
+    for el in _H1(root):
+        text = _HEADERLINK.sub("", _clean("".join(el.itertext())))
+        if text:
+            return text
+    return ""
+
+
+def absolute(href: str, base: str) -> str:
+    """href made absolute on base, without its fragment; "" unless http(s)."""
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return ""
+    try:
+        url = urljoin(base, href)
+    except ValueError:
+        return ""
+    url = url.split("#", 1)[0]
+    return url if url.startswith(("http://", "https://")) else ""
+
+
+def _links(root: etree._Element, base: str) -> tuple[str, ...]:
+    """Every link of the page, absolute, fragment-free, http(s) only, in order, once each."""
+    seen: dict[str, None] = {}
+    for href in _HREFS(root):
+        url = absolute(str(href), base)
+        if url:
+            seen.setdefault(url, None)
+    return tuple(seen)
+
+
+def _rel_link(root: etree._Element, base: str, rel: str, media: str = "") -> str:
+    """The href of the first <link rel=rel [type=media]>, absolute."""
+    for el in _LINKS(root):
+        rels = (el.get("rel") or "").lower().split()
+        if rel in rels and (not media or (el.get("type") or "").lower().strip() == media):
+            return absolute(el.get("href") or "", base)
+    return ""
+
+
+def _description(meta: dict[str, str], main: etree._Element | None) -> tuple[str, str]:
+    """Meta description, og:description, else the main content's first real paragraph."""
+    for key, source in (("description", "meta"), ("og:description", "og")):
+        text = trim(meta.get(key, ""))
+        if text:
+            return text, source
+    if main is not None:
+        for p in _PARAGRAPHS(main):
+            if any(a.tag in _CHROME for a in p.iterancestors()):
+                continue
+            text = _clean("".join(p.itertext()))
+            if len(text) >= MIN_PARAGRAPH and not _SKIP_TEXT.search(text):
+                return trim(text), "paragraph"
+    return "", ""
+
+
+def trim(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """text cut at a sentence, else a word boundary; never mid-word, no trailing ellipsis."""
+    text = _clean(text)
+    was_cut = text.endswith(("...", "…"))
+    if was_cut:
+        # The site cut it already: its last word may be partial, so end at a whole sentence or word.
+        text = text.rstrip(".… ")
+        limit = min(limit, len(text) - 1)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1]
+    end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
+    if end >= limit // 3:
+        return cut[: end + 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > 0 else text[:limit]).rstrip(" ,;:-–—(")
+
+
+def _js_shell(root: etree._Element, main_text: str) -> bool:
+    """True when the page shows almost no text without running its scripts."""
+    if len(main_text) >= JS_SHELL_TEXT or not _SCRIPTS(root):
+        return False
+    bodies = _BODY(root)
+    return len(_text(bodies[0]) if bodies else main_text) < JS_SHELL_TEXT
+
+
+# --- navigation -----------------------------------------------------------------------------
+
+
+def _nav(root: etree._Element, base: str, url: str) -> tuple[NavItem, ...]:
+    """The site's navigation: the top nav, with the sidebar nested under the section it belongs to."""
+    blocks = _nav_blocks(root, base, url)
+    if len(blocks) < 2:
+        return blocks[0] if blocks else ()
+    primary, secondary = blocks[0], max(blocks[1:], key=len)
+    host = host_of(url)
+    primary_urls = {i.url for i in primary if host_of(i.url) == host}
+    if len(primary_urls & {i.url for i in secondary}) >= 0.8 * len(primary_urls):
+        return secondary  # the sidebar is the whole tree (MkDocs, Read the Docs themes)
+    owner = _owner(primary, url)
+    if owner is None:
+        return primary
+    nested = tuple(NavItem(i.title, i.url, (owner.title, *i.path)) for i in secondary)
+    return primary + tuple(i for i in nested if i.url not in primary_urls)
+
+
+def _nav_blocks(root: etree._Element, base: str, url: str) -> list[tuple[NavItem, ...]]:
+    """Each outermost nav-like block's links, in document order (footers and breadcrumbs left out)."""
+    candidates = _NAV_CANDIDATES(root)
+    chosen = set(candidates)
+    blocks = []
+    for el in candidates:
+        if any(a in chosen for a in el.iterancestors()) or _inside_footer(el) or _is_breadcrumb(el):
+            continue  # an outer candidate already covers it
+        items: list[NavItem] = []
+        _walk(el, (), base, url, items)
+        unique = tuple(OrderedDict(((i.url, i.path), i) for i in items).values())
+        if len(unique) >= 2:
+            blocks.append(unique)
+    return blocks
+
+
+def _owner(primary: tuple[NavItem, ...], url: str) -> NavItem | None:
+    """The top-nav item whose section holds url: the longest path prefix other than the root."""
+    path = urlsplit(url).path
+    best: NavItem | None = None
+    for item in primary:
+        if item.path:
+            continue
+        folder = urlsplit(item.url).path.rsplit("/", 1)[0] + "/"
+        if (
+            folder != "/"
+            and path.startswith(folder)
+            and (best is None or len(folder) > len(best.url))
+        ):
+            best = item
+    return best
+
+
+def _inside_footer(el: etree._Element) -> bool:
+    """True for a nav inside the page footer (legal links are not the site's structure)."""
+    return el.tag == "footer" or any(a.tag == "footer" for a in el.iterancestors())
+
+
+def _is_breadcrumb(el: etree._Element) -> bool:
+    """True for a breadcrumb trail, which says where a page is, not what the site holds."""
+    label = (el.get("aria-label") or "").lower()
+    return "breadcrumb" in label or "breadcrumb" in (el.get("class") or "").lower()
+
+
+def _walk(
+    el: etree._Element, path: tuple[str, ...], base: str, url: str, out: list[NavItem]
+) -> None:
+    """Walk a nav block: captions open groups, list items with sub-lists nest their children."""
+    current = path
+    for child in el:
+        if not isinstance(child.tag, str) or child.tag in ("script", "style", "button", "input"):
+            continue
+        if _is_caption(child):
+            label = _clean("".join(child.itertext()))
+            current = (*path, label) if label else path
+        elif child.tag == "a":
+            _add_link(child, current, base, url, out)
+        elif child.tag == "li":
+            _walk_item(child, current, base, url, out)
+        else:
+            _walk(child, current, base, url, out)
+
+
+def _walk_item(
+    li: etree._Element, path: tuple[str, ...], base: str, url: str, out: list[NavItem]
+) -> None:
+    """A list item: its own link (or label), then its sub-list under that title."""
+    if "part-title" in (li.get("class") or ""):
+        return  # handled as a caption by the caller's next sibling pass
+    sublists = [c for c in li if c.tag in ("ul", "ol")]
+    head = _head_link(li)
+    title = _add_link(head, path, base, url, out) if head is not None else _label(li, sublists)
+    for sub in sublists[:1]:
+        _walk(sub, (*path, title) if title else path, base, url, out)
+
+
+def _head_link(li: etree._Element) -> etree._Element | None:
+    """The item's own link: the first <a> outside its sub-lists."""
+    for child in li:
+        if child.tag == "a":
+            return child
+        if isinstance(child.tag, str) and child.tag not in ("ul", "ol"):
+            found = next(child.iter("a"), None)
+            if found is not None:
+                return found
+    return None
+
+
+def _label(li: etree._Element, sublists: list[etree._Element]) -> str:
+    """The text that names a group item without a link (MkDocs section labels)."""
+    for child in li:
+        if isinstance(child.tag, str) and child not in sublists and child.tag not in ("input",):
+            text = _clean("".join(child.itertext()))
+            if text:
+                return text
+    return ""
+
+
+def _add_link(
+    a: etree._Element, path: tuple[str, ...], base: str, url: str, out: list[NavItem]
+) -> str:
+    """Append one nav link (skipping same-page anchors and non-http links); return its title."""
+    title = _HEADERLINK.sub("", _clean("".join(a.itertext()))) or _clean(a.get("title") or "")
+    target = absolute(a.get("href") or "", base)
+    if title and target:
+        out.append(NavItem(title, target, path))
+    return title
+
+
+def _is_caption(el: etree._Element) -> bool:
+    """True for a heading that names the nav group after it (Sphinx captions, mdBook parts)."""
+    if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        return True
+    classes = el.get("class") or ""
+    return el.tag in ("p", "span", "div", "li", "label") and any(
+        c in classes for c in _CAPTION_CLASSES
+    )
+
+
+def _breadcrumbs(root: etree._Element) -> tuple[str, ...]:
+    """The titles of the page's breadcrumb trail, outermost first."""
+    sphinx = [_clean("".join(li.itertext())).rstrip("» |") for li in _SPHINX_TRAIL(root)]
+    if any(sphinx):
+        return tuple(c for c in sphinx if c)
+    for el in _BREADCRUMBS(root):
+        crumbs = [_clean("".join(a.itertext())) for a in el.iter("a")]
+        crumbs = [c for c in crumbs if c and c not in ("»", "/", ">")]
+        if crumbs:
+            return tuple(crumbs)
+    return ()
+
+
+_INTERNED: OrderedDict[tuple[NavItem, ...], tuple[NavItem, ...]] = OrderedDict()
+
+
+def _intern(nav: tuple[NavItem, ...]) -> tuple[NavItem, ...]:
+    """One shared tuple for navs that repeat on every page, so records stay small."""
+    found = _INTERNED.get(nav)
+    if found is not None:
+        _INTERNED.move_to_end(nav)
+        return found
+    _INTERNED[nav] = nav
+    if len(_INTERNED) > 256:
+        _INTERNED.popitem(last=False)
+    return nav
+
+
+def host_of(url: str) -> str:
+    """The lowercased host of url ("" when it has none)."""
+    return (urlsplit(url).hostname or "").lower()
