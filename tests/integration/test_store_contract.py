@@ -36,7 +36,9 @@ async def opener(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
             opened.append(AwsStore(table, bucket, region="us-east-1"))
             return opened[-1]
 
-        await AwsStore(table, bucket, region="us-east-1").create_resources()
+        setup = AwsStore(table, bucket, region="us-east-1")
+        opened.append(setup)
+        await setup.create_resources()
     yield make
     for store in opened:
         await store.close()
