@@ -102,7 +102,7 @@ def one_line(text: str) -> str:
 
 def escape_title(title: str) -> str:
     """A link title safe for Markdown and for the reference parser (which cannot read `\\]`)."""
-    return one_line(title).replace("[", "(").replace("]", ")")
+    return one_line(title).replace("\\", "\\\\").replace("[", "(").replace("]", ")")
 
 
 def escape_url(url: str) -> str:
@@ -137,7 +137,8 @@ def _docs(records: Iterable[PageRecord], start_url: str) -> list[_Doc]:
         segs = _segments(r.url)
         segs = segs[len(base) :] if segs[: len(base)] == base else segs
         doc = _Doc(r.url, r.page.markdown_url or r.url, r.page, r.depth, r.sitemap_order, segs)
-        by_url[doc.link] = min(by_url.get(doc.link, doc), doc, key=_url_rank)
+        key = escape_url(doc.link)
+        by_url[key] = min(by_url.get(key, doc), doc, key=_url_rank)
     by_hash: dict[str, _Doc] = {}
     for doc in by_url.values():
         key = doc.page.content_hash or doc.link
@@ -237,9 +238,10 @@ def _title(doc: _Doc, affixes: Sequence[tuple[str, str]]) -> str:
 
 def _url_title(doc: _Doc) -> str:
     """A title made from the URL's last path segment (or the host for the home page)."""
-    if doc.segs:
-        return _segment_title(doc.segs[-1])
-    return urlsplit(doc.url).hostname or doc.url
+    for seg in reversed(doc.segs):
+        if title := one_line(_segment_title(seg)):
+            return title
+    return urlsplit(doc.url).hostname or one_line(doc.url) or "Page"
 
 
 def _segment_title(seg: str) -> str:
@@ -531,6 +533,17 @@ def _finish(
     out = [_section(k, sections[k], affixes, boilerplate) for k in ordered]
     if optional:
         out.append(_section(OPTIONAL, optional, affixes, boilerplate))
+    return _unique_titles(out)
+
+
+def _unique_titles(sections: Sequence[Section]) -> tuple[Section, ...]:
+    """sections with repeated titles numbered, as readers key sections by title."""
+    seen: Counter[str] = Counter()
+    out = []
+    for section in sections:
+        seen[section.title] += 1
+        n = seen[section.title]
+        out.append(Section(f"{section.title} ({n})", section.entries) if n > 1 else section)
     return tuple(out)
 
 
@@ -542,7 +555,12 @@ def _section(
 ) -> Section:
     """A section of items in their sort order."""
     items = sorted(items, key=lambda item: (item[0], item[1].link))
-    return Section(one_line(title), tuple(_entry(d, affixes, boilerplate) for _, d in items))
+    return Section(_heading_text(title), tuple(_entry(d, affixes, boilerplate) for _, d in items))
+
+
+def _heading_text(title: str) -> str:
+    """A one-line H2 text that Markdown will not shorten (a trailing `#` run closes a heading)."""
+    return re.sub(r"(^|\s+)#+$", "", one_line(title)) or GENERAL
 
 
 def _entry(doc: _Doc, affixes: Sequence[tuple[str, str]], boilerplate: set[str]) -> Entry:
