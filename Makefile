@@ -27,8 +27,8 @@ run: venv
 	$(VENV)/bin/llmstxt generate "$(URL)" $(if $(OUT),--out "$(OUT)") $(ARGS)
 
 lint: venv
-	$(VENV)/bin/ruff check $(PKG) tests bench functions
-	$(VENV)/bin/ruff format --check $(PKG) tests bench functions
+	$(VENV)/bin/ruff check --config container/pyproject.toml $(PKG) tests bench functions
+	$(VENV)/bin/ruff format --config container/pyproject.toml --check $(PKG) tests bench functions
 	$(VENV)/bin/mypy $(PKG)
 
 # Everything the tests need beyond the venv (real documentation site, emulator, browser, ...).

@@ -74,7 +74,6 @@ class Engine:
         self.start = canonicalize(config.start_url)
         self.robots = RobotsPolicy.allow_all()
         self.frontier = Frontier(config.max_pages, config.max_depth, config.max_query_variants)
-        self.limiter: AsyncLimiter | None = None
         self.outcome = CrawlOutcome(self.start)
         self._fetched: set[str] = set()
         self._raw_seen: set[str] = set()
@@ -118,7 +117,10 @@ class Engine:
         if not self.robots.allowed(self.start):
             raise NothingToCrawl(f"robots.txt does not allow {self.start} for this user agent")
         if self.robots.crawl_delay:
-            self.limiter = AsyncLimiter(1, self.robots.crawl_delay)
+            # Every later request (pages, sitemaps, retries, redirect hops) waits its turn; the
+            # robots.txt request just made takes the first one.
+            self.fetcher.limiter = AsyncLimiter(1, self.robots.crawl_delay)
+            await self.fetcher.limiter.acquire()
 
     def _adopt_host(self, response: Response) -> None:
         """When robots.txt redirects to another variant of the same site (www, https), crawl that."""
@@ -202,7 +204,7 @@ class Engine:
 
     async def _crawl(self) -> None:
         """Run the workers while the sitemaps load, until the frontier is drained."""
-        workers = 1 if self.limiter else self.config.concurrency
+        workers = 1 if self.fetcher.limiter else self.config.concurrency
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(self._worker()) for _ in range(workers)]
             # The start page is fetched while the sitemaps load: their round trips overlap.
@@ -229,11 +231,7 @@ class Engine:
             return  # a redirect from another URL already brought this page
         self._fetched.add(item.url)
         try:
-            if self.limiter:
-                async with self.limiter:
-                    response = await self.fetcher.get(item.url, check_hop=self._check_hop)
-            else:
-                response = await self.fetcher.get(item.url, check_hop=self._check_hop)
+            response = await self.fetcher.get(item.url, check_hop=self._check_hop)
         except FETCH_ERRORS as exc:
             self._record(PageRecord(item.url, item.depth, error=error_kind(exc)), item)
             return
@@ -378,35 +376,31 @@ def _index_md_twin(url: str) -> str:
 
 
 def collapse_duplicates(records: Iterable[PageRecord], start_url: str) -> list[PageRecord]:
-    """Mark pages that duplicate another (same canonical target or same content) as skipped."""
+    """Mark pages that duplicate another as skipped: first by canonical link, then by content."""
     records = list(records)
     kept = {r.url: r for r in records if r.kept}
+    dupes = {r.url for r in kept.values() if _points_elsewhere(r, kept, start_url)}
+    # Of pages with the same content, the one the site itself links in its nav or sitemap wins.
+    nav_urls = {i.url for r in kept.values() if r.page for i in r.page.nav}
     winners: dict[str, str] = {}
-    for r in sorted(kept.values(), key=lambda r: (len(r.url), r.url)):
-        assert r.page is not None
-        if r.page.content_hash:
+    rank = lambda r: (r.url not in nav_urls, r.sitemap_order < 0, len(r.url), r.url)  # noqa: E731
+    for r in sorted(kept.values(), key=rank):
+        if r.url not in dupes and r.page and r.page.content_hash:
             winners.setdefault(r.page.content_hash, r.url)
-    out = []
-    for r in records:
-        if r.kept and r.page and _is_duplicate(r, kept, winners, start_url):
-            r = dataclasses.replace(r, skipped="duplicate")
-        out.append(r)
-    return out
+    for r in kept.values():
+        if r.url not in dupes and r.page and winners.get(r.page.content_hash, r.url) != r.url:
+            dupes.add(r.url)
+    return [
+        dataclasses.replace(r, skipped="duplicate") if r.kept and r.url in dupes else r
+        for r in records
+    ]
 
 
-def _is_duplicate(
-    r: PageRecord, kept: dict[str, PageRecord], winners: dict[str, str], start_url: str
-) -> bool:
-    """A kept page is a duplicate if its canonical names another kept page, or its twin won."""
+def _points_elsewhere(r: PageRecord, kept: dict[str, PageRecord], start_url: str) -> bool:
+    """True when r's canonical link names another kept page."""
     assert r.page is not None
     target = kept.get(canonicalize(r.page.canonical)) if r.page.canonical else None
+    if target is None or target.url == r.url or target.page is None:
+        return False
     # A site that points every canonical at its home page is misconfigured: trust content there.
-    if (
-        target
-        and target.page
-        and target.url != r.url
-        and (target.url != start_url or target.page.content_hash == r.page.content_hash)
-    ):
-        return True
-    winner = winners.get(r.page.content_hash, r.url)
-    return winner != r.url
+    return target.url != start_url or target.page.content_hash == r.page.content_hash

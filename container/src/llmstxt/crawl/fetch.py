@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
+from aiolimiter import AsyncLimiter
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -71,6 +72,7 @@ class Fetcher:
         self.config = config
         self.requests = 0
         self.bytes = 0
+        self.limiter: AsyncLimiter | None = None  # set when robots.txt asks for a Crawl-delay
 
     async def get(
         self,
@@ -101,7 +103,7 @@ class Fetcher:
             return exc.retry_after is None or exc.retry_after <= self.config.max_retry_after
         return isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.TimeoutException)
 
-    _backoff = wait_exponential_jitter(initial=0.25, max=8.0, jitter=0.25)
+    _backoff = wait_exponential_jitter(multiplier=0.25, max=8.0, jitter=0.25)
 
     def _wait(self, state: RetryCallState) -> float:
         """Wait what Retry-After says when the server said it, else back off exponentially."""
@@ -141,6 +143,8 @@ class Fetcher:
         self, url: str, headers: Mapping[str, str], accept: tuple[str, ...]
     ) -> Response:
         """One request under the per-request timeout (which also bounds slow-drip bodies)."""
+        if self.limiter is not None:
+            await self.limiter.acquire()
         self.requests += 1
         async with asyncio.timeout(self.config.timeout):
             async with self.client.stream("GET", url, headers=headers) as r:
