@@ -48,6 +48,21 @@ _BREADCRUMBS = _XP(
 )
 # Sphinx's "related" bar: the trail is its nav-item entries (index/modules/next/previous float right).
 _SPHINX_TRAIL = _XP("//div[@class='related'][1]//li[contains(@class, 'nav-item')]")
+# Sidebar groups that are page furniture, not the site's structure (Sphinx, MkDocs, Docusaurus).
+_NOT_NAV = frozenset(
+    {
+        "navigation",
+        "previous topic",
+        "next topic",
+        "this page",
+        "table of contents",
+        "on this page",
+        "contents",
+        "quick search",
+        "related topics",
+        "search",
+    }
+)
 _CAPTION_CLASSES = ("caption", "part-title", "md-nav__title", "sidebar-heading", "menu-label")
 
 
@@ -241,8 +256,8 @@ def _nav_blocks(root: etree._Element, base: str, url: str) -> list[tuple[NavItem
     chosen = set(candidates)
     blocks = []
     for el in candidates:
-        if any(a in chosen for a in el.iterancestors()) or _inside_footer(el) or _is_breadcrumb(el):
-            continue  # an outer candidate already covers it
+        if any(a in chosen for a in el.iterancestors()) or _not_nav(el):
+            continue  # an outer candidate already covers it, or it is not navigation
         items: list[NavItem] = []
         _walk(el, (), base, url, items)
         unique = tuple(OrderedDict(((i.url, i.path), i) for i in items).values())
@@ -268,6 +283,11 @@ def _owner(primary: tuple[NavItem, ...], url: str) -> NavItem | None:
     return best
 
 
+def _not_nav(el: etree._Element) -> bool:
+    """Footers, breadcrumb trails and Sphinx's prev/next "related" bar are not the site's nav."""
+    return _inside_footer(el) or _is_breadcrumb(el) or "related" in (el.get("class") or "").split()
+
+
 def _inside_footer(el: etree._Element) -> bool:
     """True for a nav inside the page footer (legal links are not the site's structure)."""
     return el.tag == "footer" or any(a.tag == "footer" for a in el.iterancestors())
@@ -289,6 +309,8 @@ def _walk(
             continue
         if _is_caption(child):
             label = _clean("".join(child.itertext()))
+            if label.lower().rstrip(":") in _NOT_NAV:
+                return  # the rest of this block is page furniture (prev/next, source links)
             current = (*path, label) if label else path
         elif child.tag == "a":
             _add_link(child, current, base, url, out)

@@ -276,7 +276,8 @@ class Engine:
         if page.canonical and page.canonical != url:
             self._discover(page.canonical, item.depth)
         noindex = page.noindex or "noindex" in response.headers.get("x-robots-tag", "").lower()
-        page = dataclasses.replace(page, links=())  # links served the frontier; keep records small
+        if item.depth > 0:  # links served the frontier; the home page's keep the site's own order
+            page = dataclasses.replace(page, links=())
         return dataclasses.replace(base, page=page, skipped="noindex" if noindex else "")
 
     def _record(self, record: PageRecord, item: Item) -> None:
@@ -380,10 +381,14 @@ def collapse_duplicates(records: Iterable[PageRecord], start_url: str) -> list[P
     records = list(records)
     kept = {r.url: r for r in records if r.kept}
     dupes = {r.url for r in kept.values() if _points_elsewhere(r, kept, start_url)}
-    # Of pages with the same content, the one the site itself links in its nav or sitemap wins.
+    # Of pages with the same content, the start URL wins, then one the site links in its nav or
+    # sitemap, then the shortest URL.
     nav_urls = {i.url for r in kept.values() if r.page for i in r.page.nav}
     winners: dict[str, str] = {}
-    rank = lambda r: (r.url not in nav_urls, r.sitemap_order < 0, len(r.url), r.url)  # noqa: E731
+
+    def rank(r: PageRecord) -> tuple[bool, bool, bool, int, str]:
+        return (r.url != start_url, r.url not in nav_urls, r.sitemap_order < 0, len(r.url), r.url)
+
     for r in sorted(kept.values(), key=rank):
         if r.url not in dupes and r.page and r.page.content_hash:
             winners.setdefault(r.page.content_hash, r.url)
