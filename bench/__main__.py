@@ -61,8 +61,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def site_process(pages: int, latency_ms: float) -> Iterator[str]:
-    """Serve a generated site (no traps) from a separate process; yield its base URL."""
+def site_process(pages: int, latency_ms: float, usage: dict[str, float]) -> Iterator[str]:
+    """Serve a generated site (no traps) from a separate process; yield its base URL.
+
+    The server's own CPU seconds land in usage["server_cpu_s"] once it has stopped: the crawler
+    and the server share the machine's CPUs.
+    """
     port = free_port()
     command = [sys.executable, "-m", "tests.sites.testsite", "--pages", str(pages)]
     command += ["--latency-ms", str(latency_ms), "--port", str(port), "--no-traps"]
@@ -73,7 +77,9 @@ def site_process(pages: int, latency_ms: float) -> Iterator[str]:
         yield base
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        _, _, rusage = os.wait4(server.pid, 0)
+        server.returncode = 0
+        usage["server_cpu_s"] = usage.get("server_cpu_s", 0.0) + rusage.ru_utime + rusage.ru_stime
 
 
 def wait_until_up(url: str, seconds: float = 30.0) -> None:
@@ -129,7 +135,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine(), "params": vars(args), "targets": TARGETS}
     start_wall, start_cpu = startup_cost()
     results["startup"] = {"wall_s": start_wall, "cpu_s": start_cpu}
-    with site_process(args.pages, args.latency_ms) as base:
+    usage: dict[str, float] = {}
+    with site_process(args.pages, args.latency_ms, usage) as base:
         crawl("warm-up", base, args.concurrency, 2 * args.pages, "--no-full")
         runs = [
             crawl("no-full", base, args.concurrency, 2 * args.pages, "--no-full"),
@@ -138,8 +145,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         if not args.skip_baseline:
             results["baseline"] = asdict(baseline.crawl(base + "/", 2 * args.pages))
     if not args.skip_big:
-        with site_process(args.big_pages, args.latency_ms) as base:
+        with site_process(args.big_pages, args.latency_ms, usage) as base:
             runs.append(crawl("big", base, args.concurrency, args.big_pages, "--full"))
+    results["server_cpu_s"] = usage.get("server_cpu_s", 0.0)
     results["runs"] = [run_summary(r, latency, args.concurrency, start_cpu) for r in runs]
     return results
 
