@@ -816,3 +816,52 @@ def test_demote_headings_keeps_relative_levels_and_code() -> None:
 def test_plan_records_are_plain_frozen_data() -> None:
     plan = SitePlan("N", "S", "I", (Section("T", (Entry("t", "https://x/", ""),)),))
     assert render_llms_txt(plan) == "# N\n\n> S\n\nI\n\n## T\n\n- [t](https://x/)\n"
+
+
+def test_nav_groups_whose_links_change_on_every_page_are_not_sections() -> None:
+    core = (
+        NavItem("Start", ACME + "g/start", ("Guide",)),
+        NavItem("Use", ACME + "g/use", ("Guide",)),
+    )
+    urls = [ACME + f"g/p{i}" for i in range(5)]
+    records = [rec(ACME, 0, title="Acme", nav=core)]
+    for i, url in enumerate(urls):
+        around = (
+            NavItem(f"P{i - 1}", urls[i - 1], ("Previous topic",)),
+            NavItem("Show source", url + ".txt", ("This page",)),
+        )
+        records.append(rec(url, title=f"P{i}", nav=core + around))
+    records += [rec(i.url, title=i.title, nav=core) for i in core]
+    plan = plan_site(records, ACME)
+    assert [(s.title, len(s.entries)) for s in plan.sections] == [("Guide", 7)]
+
+
+def test_a_nav_only_a_few_pages_carry_is_not_the_sites_nav() -> None:
+    aside = (NavItem("Aside", ACME + "docs/aside"), NavItem("Other", ACME + "docs/other"))
+    records = [rec(ACME, 0, title="Acme")]
+    records += [
+        rec(ACME + f"docs/p{i}", title=f"P{i}", nav=aside if i < 2 else ()) for i in range(8)
+    ]
+    records += [rec(ACME + "docs/aside", title="Aside"), rec(ACME + "docs/other", title="Other")]
+    assert [s.title for s in plan_site(records, ACME).sections] == ["Pages", "Docs"]
+
+
+def test_breadcrumb_arrows_are_trimmed_from_nav_titles() -> None:
+    nav = (NavItem("Guide »", ACME + "guide/"), NavItem("Guide", ACME + "guide/a", ("Guide",)))
+    records = [rec(ACME, 0, title="Acme", nav=nav), rec(ACME + "guide/", title="Guide", nav=nav)]
+    records += [rec(ACME + f"guide/{n}", title=n, nav=nav) for n in "ab"]
+    assert [s.title for s in plan_site(records, ACME).sections] == ["Guide"]
+
+
+def test_a_folder_index_heads_its_path_section_and_repeated_titles_say_where() -> None:
+    records = [rec(ACME, 0, title="Acme")]
+    records += [
+        rec(ACME + "lib/index.html", title="Library"),
+        rec(ACME + "lib/a.html", title="Index"),
+    ]
+    records += [rec(ACME + "lib/b-c.html", title="Index")]
+    plan = plan_site(records, ACME)
+    assert [(s.title, [e.title for e in s.entries]) for s in plan.sections] == [
+        ("Pages", ["Acme"]),
+        ("Lib", ["Library", "Index (A)", "Index (B c)"]),
+    ]

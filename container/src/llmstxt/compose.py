@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urldefrag, urlsplit
 
 from w3lib.url import safe_url_string
@@ -119,6 +119,12 @@ def _segments(url: str) -> tuple[str, ...]:
     if segs:
         segs[-1] = re.sub(r"\.(html?|md)$", "", segs[-1])
     return tuple(segs)
+
+
+def _is_folder_index(url: str) -> bool:
+    """True for a folder's own page: `/guide/` or `/guide/index.html`."""
+    path = urlsplit(url).path
+    return path.endswith("/") or bool(re.search(r"/index(\.html?|\.md)?$", path))
 
 
 def _base_segments(start_url: str) -> tuple[str, ...]:
@@ -294,7 +300,7 @@ def _nav_items(page: Page, host: str) -> tuple[NavItem, ...]:
     items = []
     for item in page.nav:
         url = urldefrag(item.url)[0]
-        title = one_line(item.title)
+        title = one_line(item.title).strip(" »«›‹→←")
         generic = title.casefold() in GENERIC_NAV_TITLES
         if url and title and not generic and urlsplit(url).hostname == host:
             path = tuple(p for p in (one_line(p) for p in item.path) if p)
@@ -310,12 +316,15 @@ def _skeleton(nav: tuple[NavItem, ...]) -> tuple[str, ...]:
 def _site_nav(docs: Sequence[_Doc], home: _Doc | None, host: str) -> list[NavItem]:
     """The nav most pages share (the home page's on a tie), merged with its expanded branches."""
     navs = {d.url: _nav_items(d.page, host) for d in docs}
-    navs = _drop_per_page_links(navs)
+    navs = _drop_per_page_groups(_drop_per_page_links(navs))
     skeletons = Counter(_skeleton(n) for n in navs.values() if n)
-    if not skeletons:
-        return []
     home_skeleton = _skeleton(navs[home.url]) if home else ()
-    best = min(skeletons, key=lambda s: (-skeletons[s], s != home_skeleton, s))
+    best = min(skeletons, key=lambda s: (-skeletons[s], s != home_skeleton, s), default=())
+    if skeletons[best] < max(2, 0.3 * len(docs)):
+        # No nav is shared by enough pages to be the site's own: trust only the home page's.
+        best = home_skeleton
+    if len({i.url for n in navs.values() if _skeleton(n) == best for i in n}) < 2:
+        return []  # one link is not a navigation
     same = [navs[d.url] for d in docs if navs[d.url] and _skeleton(navs[d.url]) == best]
     base = navs[home.url] if home and home_skeleton == best else max(same, key=len)
     merged = list(base)
@@ -333,6 +342,21 @@ def _drop_per_page_links(navs: dict[str, tuple[NavItem, ...]]) -> dict[str, tupl
                 urls.setdefault(item.title, set()).add(item.url)
     moving = {t for t, u in urls.items() if len(u) >= 3}
     return {k: tuple(i for i in n if i.path or i.title not in moving) for k, n in navs.items()}
+
+
+def _drop_per_page_groups(navs: dict[str, tuple[NavItem, ...]]) -> dict[str, tuple[NavItem, ...]]:
+    """Navs without groups whose links change on every page ("Previous topic", "This page")."""
+    pages: Counter[str] = Counter()
+    links: Counter[tuple[str, str]] = Counter()
+    for nav in navs.values():
+        grouped = {(i.path[0], i.url) for i in nav if i.path}
+        pages.update({g for g, _ in grouped})
+        links.update(grouped)
+    stable = {g for (g, _), n in links.items() if n * 2 >= pages[g]}
+    moving = {g for g, n in pages.items() if n >= 3 and g not in stable}
+    return {
+        k: tuple(i for i in n if not i.path or i.path[0] not in moving) for k, n in navs.items()
+    }
 
 
 def _merge_nav(merged: list[NavItem], nav: tuple[NavItem, ...]) -> list[NavItem]:
@@ -409,19 +433,22 @@ class _Layout:
                 )
                 anchor = max(i for i in cands if self.keys[i][0] == key)
                 return _Slot(key, (anchor, 1, doc.link), self.keys[anchor][1])
-        if len(doc.segs) >= 2:
-            return _Slot(_segment_title(doc.segs[0]), (len(self.nav), 1, doc.link), False)
+        folder = _is_folder_index(doc.url)
+        if len(doc.segs) >= 2 or (folder and doc.segs):
+            return _Slot(
+                _segment_title(doc.segs[0]), (len(self.nav), int(not folder), doc.link), False
+            )
         return _Slot(GENERAL, (len(self.nav), 1, doc.link), False)
 
     def rank(self, key: str, docs: Sequence[_Doc], home_links: Sequence[str]) -> tuple[int, ...]:
-        """Where a section goes: nav groups in nav order, then path sections as the home page links them."""
+        """Where a section goes: nav groups in nav order, then path sections as the home links them."""
         firsts = [i for i, (k, _) in enumerate(self.keys) if k == key]
         if firsts:
             return (1, firsts[0])
         linked = [i for i, title in enumerate(home_links) if title == key]
         depths = [d.depth for d in docs] or [0]
         orders = [d.sitemap_order for d in docs if d.sitemap_order >= 0] or [1 << 30]
-        return (2, linked[0] if linked else 1 << 30, min(depths), min(orders))
+        return (2, linked[0] if linked else 1 << 30, min(depths), min(orders), -len(docs))
 
 
 def _is_optional(doc: _Doc, key: str, version: str) -> bool:
@@ -483,7 +510,7 @@ def _sections(
     layout = _Layout(nav, base)
     version = _current_version(docs)
     home_links = [_relative(u, base) for u in (home.page.links if home else ())]
-    home_titles = [_segment_title(s[0]) for s in home_links if len(s) >= 2]
+    home_titles = [_segment_title(s[0]) for s in home_links if s]
     placed: dict[str, list[tuple[tuple[int, int, str], _Doc]]] = {}
     groups: set[str] = set()
     for doc in docs:
@@ -555,7 +582,12 @@ def _section(
 ) -> Section:
     """A section of items in their sort order."""
     items = sorted(items, key=lambda item: (item[0], item[1].link))
-    return Section(_heading_text(title), tuple(_entry(d, affixes, boilerplate) for _, d in items))
+    entries = [_entry(d, affixes, boilerplate) for _, d in items]
+    repeated = {t for t, n in Counter(e.title for e in entries).items() if n > 1}
+    for i, (entry, (_, doc)) in enumerate(zip(entries, items, strict=True)):
+        if entry.title in repeated and (where := escape_title(_url_title(doc))) != entry.title:
+            entries[i] = replace(entry, title=f"{entry.title} ({where})")
+    return Section(_heading_text(title), tuple(entries))
 
 
 def _heading_text(title: str) -> str:
