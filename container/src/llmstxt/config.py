@@ -34,3 +34,4 @@ class CrawlConfig:
     allow_private_networks: bool = True  # the CLI user runs it; the service turns this off
     allowed_cidrs: tuple[str, ...] = ()  # opened even when private networks are not
     http2: bool = True
+    extract_workers: int = 1  # processes that parse pages beside the event loop (0: inline)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree  # type: ignore[import-untyped]
@@ -91,7 +92,7 @@ def extract(
         site_name=_clean(meta.get("og:site_name", "") or meta.get("application-name", "")),
         description=description,
         description_source=source,
-        nav=_intern(_nav(root, base, url)),
+        nav=intern_nav(_nav(root, base, url)),
         breadcrumbs=_breadcrumbs(root),
         links=links,
         canonical=_rel_link(root, base, "canonical"),
@@ -161,12 +162,31 @@ def absolute(href: str, base: str) -> str:
     href = href.strip()
     if not href or href.startswith("#"):
         return ""
-    try:
-        url = urljoin(base, href)
-    except ValueError:
-        return ""
+    if href.startswith(("http://", "https://")):
+        url = href
+    else:
+        try:
+            url = _join(_join_key(href, base), href)
+        except ValueError:
+            return ""
     url = url.split("#", 1)[0]
     return url if url.startswith(("http://", "https://")) else ""
+
+
+def _join_key(href: str, base: str) -> str:
+    """The part of base that joining href depends on, so joins repeat across pages of a folder."""
+    if href.startswith("/") and not href.startswith("//"):
+        return base[: base.find("/", base.find("//") + 2)] + "/" if base.count("/") > 2 else base
+    if href[0] in "?;" or "/" not in base[base.find("//") + 2 :]:
+        return base
+    folder = base.split("?", 1)[0].split("#", 1)[0]
+    return folder[: folder.rfind("/") + 1]
+
+
+@lru_cache(maxsize=16384)
+def _join(base: str, href: str) -> str:
+    """urljoin, memoised: nav and footer links repeat on every page of a site."""
+    return urljoin(base, href)
 
 
 def _links(root: etree._Element, base: str) -> tuple[str, ...]:
@@ -392,7 +412,7 @@ def _breadcrumbs(root: etree._Element) -> tuple[str, ...]:
 _INTERNED: OrderedDict[tuple[NavItem, ...], tuple[NavItem, ...]] = OrderedDict()
 
 
-def _intern(nav: tuple[NavItem, ...]) -> tuple[NavItem, ...]:
+def intern_nav(nav: tuple[NavItem, ...]) -> tuple[NavItem, ...]:
     """One shared tuple for navs that repeat on every page, so records stay small."""
     found = _INTERNED.get(nav)
     if found is not None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import time
 from collections import Counter
-from contextlib import AsyncExitStack
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +67,20 @@ def make_client(config: CrawlConfig) -> httpx.AsyncClient:
     )
 
 
+@contextmanager
+def extract_pool(workers: int) -> Iterator[Executor | None]:
+    """Worker processes for extraction, so parsing runs beside the fetching (None: inline)."""
+    if workers <= 0 or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    # fork: the workers start in milliseconds with every module already imported.
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def check_start_url(url: str) -> str:
     """The canonical start URL, or InputError when url is not an absolute http(s) URL."""
     canonical = canonicalize(url.strip()) if "://" in url else ""
@@ -84,7 +101,8 @@ async def crawl_and_compose(
     async with AsyncExitStack() as stack:
         if client is None:
             client = await stack.enter_async_context(make_client(config))
-        outcome = await Engine(config, client, spool, sink).run()
+        executor = stack.enter_context(extract_pool(config.extract_workers))
+        outcome = await Engine(config, client, spool, sink, executor).run()
     sink(Progress(phase="composing", fetched=len(outcome.records), max_pages=config.max_pages))
     began = time.monotonic()
     plan = plan_site(outcome.records, outcome.start_url)

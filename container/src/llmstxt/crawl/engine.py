@@ -7,7 +7,9 @@ import dataclasses
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import partial
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -25,8 +27,8 @@ from llmstxt.errors import (
     RetryableStatus,
     UnreachableSite,
 )
-from llmstxt.extract import extract
-from llmstxt.models import PageRecord
+from llmstxt.extract import extract, intern_nav
+from llmstxt.models import Page, PageRecord
 from llmstxt.progress import Progress, ProgressSink, null_sink
 from llmstxt.spool import MarkdownSpool
 
@@ -59,8 +61,11 @@ class Engine:
         client: httpx.AsyncClient,
         spool: MarkdownSpool,
         sink: ProgressSink = null_sink,
+        executor: Executor | None = None,
     ) -> None:
         self.config = config
+        self.executor = executor
+        self.slots = asyncio.Semaphore(config.concurrency)  # requests in flight to the site
         self.spool = spool
         self.sink = sink
         self.fetcher = Fetcher(client, config)
@@ -204,7 +209,7 @@ class Engine:
 
     async def _crawl(self) -> None:
         """Run the workers while the sitemaps load, until the frontier is drained."""
-        workers = 1 if self.fetcher.limiter else self.config.concurrency
+        workers = 1 if self.fetcher.limiter else 2 * self.config.concurrency
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(self._worker()) for _ in range(workers)]
             # The start page is fetched while the sitemaps load: their round trips overlap.
@@ -231,11 +236,21 @@ class Engine:
             return  # a redirect from another URL already brought this page
         self._fetched.add(item.url)
         try:
-            response = await self.fetcher.get(item.url, check_hop=self._check_hop)
+            # The slot covers the request only: a page being parsed does not hold up the next fetch.
+            async with self.slots:
+                response = await self.fetcher.get(item.url, check_hop=self._check_hop)
         except FETCH_ERRORS as exc:
             self._record(PageRecord(item.url, item.depth, error=error_kind(exc)), item)
             return
-        self._record(self._process(item, response), item)
+        self._record(await self._process(item, response), item)
+
+    async def _extract(self, url: str, body: bytes, charset: str | None) -> Page:
+        """Extract in the worker process when there is one: the event loop keeps fetching meanwhile."""
+        job = partial(extract, url, body, encoding=charset, markdown=self.config.full)
+        if self.executor is None:
+            return job()
+        page = await asyncio.get_running_loop().run_in_executor(self.executor, job)
+        return dataclasses.replace(page, nav=intern_nav(page.nav))
 
     async def _check_hop(self, url: str) -> str:
         """Why a redirect hop may not be followed ("" when it may)."""
@@ -245,7 +260,7 @@ class Engine:
             return "redirect_off_site" if reason == "off_site" else reason
         return "" if self.robots.allowed(site_url) else "robots"
 
-    def _process(self, item: Item, response: Response) -> PageRecord:
+    async def _process(self, item: Item, response: Response) -> PageRecord:
         """Extract a fetched page, queue its links, and describe the result as a record."""
         url = canonicalize(self.scope.to_site(response.url)) or item.url
         base = PageRecord(
@@ -266,7 +281,7 @@ class Engine:
                 return dataclasses.replace(base, url=item.url, skipped="duplicate")
             self._fetched.add(url)
             self.frontier.seen.add(url)
-        page = extract(url, response.body, encoding=response.charset, markdown=self.config.full)
+        page = await self._extract(url, response.body, response.charset)
         if page.markdown is not None:
             self.spool.put(url, page.markdown)
             page = dataclasses.replace(page, markdown=None)
