@@ -29,7 +29,7 @@ _META = _XP("//meta[@name or @property]")
 _LINKS = _XP("//link[@rel][@href]")
 _HREFS = _XP("//a[@href]/@href | //area[@href]/@href")
 _BASE = _XP("string(//base/@href)")
-_H1 = _XP("//h1")
+_H1 = _XP(".//h1")
 _LANG = _XP("string(/html/@lang)")
 _PARAGRAPHS = _XP(".//p")
 _SCRIPTS = _XP("count(//script)")
@@ -41,8 +41,13 @@ _SKIP_TEXT = re.compile(r"cookie|javascript|subscribe|sign up|log in|©|copyrigh
 _HEADERLINK = re.compile(r"[¶#🔗]\s*$")
 _NAV_CANDIDATES = _XP(
     "//nav | //aside | //*[@role='navigation'] | //div[contains(@class, 'sidebar')]"
-    " | //div[contains(@class, 'wy-menu')] | //ol[contains(@class, 'chapter')]"
+    " | //div[contains(@class, 'wy-menu')] | //div[contains(concat(' ', @class, ' '), ' navbar ')]"
 )
+_PAGER = re.compile(
+    r"^[«‹<←\s]*(previous|prev|next|edit on \w+|edit this page|view source|search)[»›>→\s]*$", re.I
+)
+_MDBOOK = _XP("//ol[contains(concat(' ', @class, ' '), ' chapter ')]")
+_MATERIAL = _XP("//nav[contains(concat(' ', @class, ' '), ' md-nav--primary ')]")
 _BREADCRUMBS = _XP(
     "//*[contains(@class, 'breadcrumb') or contains(@aria-label, 'readcrumb')"
     " or contains(@itemtype, 'BreadcrumbList')]"
@@ -87,7 +92,7 @@ def extract(
     return Page(
         url=url,
         title=_clean(_TITLE(root)),
-        h1=_h1(root),
+        h1=_h1(root, main),
         og_title=_clean(meta.get("og:title", "")),
         site_name=_clean(meta.get("og:site_name", "") or meta.get("application-name", "")),
         description=description,
@@ -148,13 +153,43 @@ def _meta(root: etree._Element) -> dict[str, str]:
     return found
 
 
-def _h1(root: etree._Element) -> str:
-    """The first <h1>'s text without Sphinx/MkDocs permalink marks."""
-    for el in _H1(root):
-        text = _HEADERLINK.sub("", _clean("".join(el.itertext())))
-        if text:
-            return text
+def _h1(root: etree._Element, main: etree._Element | None) -> str:
+    """The first <h1> of the main content (else of the page) without permalink marks."""
+    for scope in (main, root):
+        for el in _H1(scope) if scope is not None else ():
+            text = "" if _in_chrome(el) else _visible(el)
+            if text:
+                return text
     return ""
+
+
+def _in_chrome(el: etree._Element) -> bool:
+    """True for a heading in page chrome: a header bar's menu title (mdBook), a nav, a footer."""
+    if "menu-title" in (el.get("class") or ""):
+        return True
+    return any(a.tag in ("header", "nav", "footer") for a in el.iterancestors())
+
+
+def _visible(el: etree._Element) -> str:
+    """el's text without hidden parts (aria-hidden numbers, permalink anchors, icons), collapsed."""
+    return _HEADERLINK.sub("", _clean("".join(_visible_parts(el))))
+
+
+def _visible_parts(el: etree._Element) -> list[str]:
+    """The text pieces of el, in order, leaving out hidden descendants."""
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str) and not _hidden(child):
+            parts.extend(_visible_parts(child))
+        parts.append(child.tail or "")
+    return parts
+
+
+def _hidden(el: etree._Element) -> bool:
+    """True for markup that is not read as part of a title."""
+    if el.tag in ("svg", "script", "style", "button", "input", "template"):
+        return True
+    return el.get("aria-hidden") == "true" or "headerlink" in (el.get("class") or "")
 
 
 def absolute(href: str, base: str) -> str:
@@ -255,6 +290,9 @@ def _js_shell(root: etree._Element, main_text: str) -> bool:
 
 def _nav(root: etree._Element, base: str, url: str) -> tuple[NavItem, ...]:
     """The site's navigation: the top nav, with the sidebar nested under the section it belongs to."""
+    known = _mdbook_nav(root, base, url) or _material_nav(root, base, url)
+    if known:
+        return known  # the generator's own tree holds the whole site
     blocks = _nav_blocks(root, base, url)
     if len(blocks) < 2:
         return blocks[0] if blocks else ()
@@ -268,6 +306,57 @@ def _nav(root: etree._Element, base: str, url: str) -> tuple[NavItem, ...]:
         return primary
     nested = tuple(NavItem(i.title, i.url, (owner.title, *i.path)) for i in secondary)
     return primary + tuple(i for i in nested if i.url not in primary_urls)
+
+
+def _mdbook_nav(root: etree._Element, base: str, url: str) -> tuple[NavItem, ...]:
+    """mdBook's sidebar: part titles group chapters; sub-chapters nest under their chapter."""
+    found = _MDBOOK(root)
+    out: list[NavItem] = []
+    if found:
+        _walk_chapters(found[0], (), base, url, out)
+    return tuple(out)
+
+
+def _walk_chapters(
+    ol: etree._Element, path: tuple[str, ...], base: str, url: str, out: list[NavItem]
+) -> None:
+    """One mdBook chapter list; a sub-list sits in its own <li> after its chapter's <li>."""
+    group, last = path, ""
+    for li in ol.iterchildren("li"):
+        classes = li.get("class") or ""
+        sub = next(li.iterchildren("ol"), None)
+        if "part-title" in classes:
+            group, last = (*path, _visible(li)), ""
+        elif sub is not None and "chapter-item" not in classes:
+            _walk_chapters(sub, (*group, last) if last else group, base, url, out)
+        elif "spacer" not in classes:
+            a = next(li.iter("a"), None)
+            last = _add_link(a, group, base, url, out) if a is not None else _visible(li)
+
+
+def _material_nav(root: etree._Element, base: str, url: str) -> tuple[NavItem, ...]:
+    """MkDocs Material's primary nav: nested sections, without the page's own table of contents."""
+    found = _MATERIAL(root)
+    out: list[NavItem] = []
+    top = next(found[0].iterchildren("ul"), None) if found else None
+    if top is not None:
+        _walk_material(top, (), base, url, out)
+    return tuple(out)
+
+
+def _walk_material(
+    ul: etree._Element, path: tuple[str, ...], base: str, url: str, out: list[NavItem]
+) -> None:
+    """One md-nav__list: links, and sections (a label or index link over a nested md-nav)."""
+    for li in ul.iterchildren("li"):
+        a = next(li.iterchildren("a"), None)
+        title = _add_link(a, path, base, url, out) if a is not None else ""
+        for nav in li.iterchildren("nav"):
+            sub = next(nav.iterchildren("ul"), None)
+            if sub is None or "md-nav--secondary" in (nav.get("class") or ""):
+                continue
+            label = title or next((_visible(x) for x in li.iterchildren("label")), "")
+            _walk_material(sub, (*path, label) if label else path, base, url, out)
 
 
 def _nav_blocks(root: etree._Element, base: str, url: str) -> list[tuple[NavItem, ...]]:
@@ -379,7 +468,9 @@ def _add_link(
     a: etree._Element, path: tuple[str, ...], base: str, url: str, out: list[NavItem]
 ) -> str:
     """Append one nav link (skipping same-page anchors and non-http links); return its title."""
-    title = _HEADERLINK.sub("", _clean("".join(a.itertext()))) or _clean(a.get("title") or "")
+    title = _visible(a) or _clean(a.get("title") or "")
+    if _PAGER.match(title) or {"prev", "next"} & set((a.get("rel") or "").lower().split()):
+        return ""  # pager and edit links move between pages; they are not the site's structure
     target = absolute(a.get("href") or "", base)
     if title and target:
         out.append(NavItem(title, target, path))
