@@ -88,7 +88,7 @@ def extract(
     main = main_content(root)
     text = _text(main) if main is not None else ""
     description, source = _description(meta, main)
-    robots = meta.get("robots", "") + "," + meta.get("googlebot", "")
+    robots = _robots(meta)
     return Page(
         url=url,
         title=_clean(_TITLE(root)),
@@ -101,11 +101,11 @@ def extract(
         breadcrumbs=_breadcrumbs(root),
         links=links,
         canonical=_rel_link(root, base, "canonical"),
-        noindex="noindex" in robots.lower() or "none" in robots.lower().split(","),
-        nofollow="nofollow" in robots.lower(),
+        noindex=bool(robots & {"noindex", "none"}),
+        nofollow=bool(robots & {"nofollow", "none"}),
         markdown_url=_rel_link(root, base, "alternate", "text/markdown"),
         lang=_clean(_LANG(root)),
-        content_hash=hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest(),
+        content_hash=_hash(text),
         markdown=main_content_markdown(root, base) if markdown else None,
         js_shell=_js_shell(root, text),
     )
@@ -118,13 +118,14 @@ def _parse(body: bytes | str, encoding: str | None) -> etree._Element | None:
         _, text = html_to_unicode(content_type, body)
     else:
         text = body
-    text = text.replace("\x00", "")
+    text = _CONTROL.sub("", text)  # libxml2 refuses them in text nodes, and they are never content
     if not text.strip():
         return None
     root = etree.fromstring(text, _PARSER)
     return root if isinstance(root, etree._Element) else None
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
 
 
@@ -151,6 +152,17 @@ def _meta(root: etree._Element) -> dict[str, str]:
         if key and key not in found:
             found[key] = el.get("content") or ""
     return found
+
+
+def _hash(text: str) -> str:
+    """A digest of the text with all whitespace removed: markup indentation never changes it."""
+    return hashlib.blake2b(text.replace(" ", "").encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _robots(meta: dict[str, str]) -> set[str]:
+    """The directives of <meta name=robots|googlebot>, lowercased ("none" means both no-s)."""
+    content = f"{meta.get('robots', '')},{meta.get('googlebot', '')}".lower()
+    return {token.strip() for token in content.split(",")}
 
 
 def _h1(root: etree._Element, main: etree._Element | None) -> str:
