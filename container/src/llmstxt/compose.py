@@ -154,9 +154,25 @@ def _docs(records: Iterable[PageRecord], start_url: str) -> list[_Doc]:
     return sorted(kept, key=_url_rank)
 
 
-def _url_rank(doc: _Doc) -> tuple[int, str, str, int, str]:
-    """Shortest, then lexicographically smallest URL first (then the page itself, for ties)."""
-    return (len(doc.link), doc.link, doc.url, doc.depth, repr(doc.page))
+def _url_rank(doc: _Doc) -> tuple[object, ...]:
+    """Shortest, then lexicographically smallest URL first (then the page's fields, for ties)."""
+    p = doc.page
+    return (
+        len(doc.link),
+        doc.link,
+        doc.url,
+        doc.depth,
+        p.content_hash,
+        p.title,
+        p.description,
+        p.h1,
+        p.og_title,
+        p.site_name,
+        p.canonical,
+        p.nav,
+        p.breadcrumbs,
+        p.links,
+    )
 
 
 def _canonical_elsewhere(doc: _Doc, urls: set[str]) -> bool:
@@ -315,17 +331,31 @@ def _skeleton(nav: tuple[NavItem, ...]) -> tuple[str, ...]:
 
 def _site_nav(docs: Sequence[_Doc], home: _Doc | None, host: str) -> list[NavItem]:
     """The nav most pages share (the home page's on a tie), merged with its expanded branches."""
-    navs = {d.url: _nav_items(d.page, host) for d in docs}
+    # Pages share one nav tuple (extraction interns them): clean each distinct nav once.
+    cleaned: dict[int, tuple[NavItem, ...]] = {}
+    navs = {}
+    for d in docs:
+        if id(d.page.nav) not in cleaned:
+            cleaned[id(d.page.nav)] = _nav_items(d.page, host)
+        navs[d.url] = cleaned[id(d.page.nav)]
     navs = _drop_per_page_groups(_drop_per_page_links(navs))
-    skeletons = Counter(_skeleton(n) for n in navs.values() if n)
-    home_skeleton = _skeleton(navs[home.url]) if home else ()
+    skeleton_of: dict[int, tuple[str, ...]] = {}
+    for n in navs.values():
+        if id(n) not in skeleton_of:
+            skeleton_of[id(n)] = _skeleton(n)
+
+    def skeleton(nav: tuple[NavItem, ...]) -> tuple[str, ...]:
+        return skeleton_of[id(nav)]
+
+    skeletons = Counter(skeleton(n) for n in navs.values() if n)
+    home_skeleton = skeleton(navs[home.url]) if home else ()
     best = min(skeletons, key=lambda s: (-skeletons[s], s != home_skeleton, s), default=())
     if skeletons[best] < max(2, 0.3 * len(docs)):
         # No nav is shared by enough pages to be the site's own: trust only the home page's.
         best = home_skeleton
-    if len({i.url for n in navs.values() if _skeleton(n) == best for i in n}) < 2:
+    if len({i.url for n in navs.values() if skeleton(n) == best for i in n}) < 2:
         return []  # one link is not a navigation
-    same = [navs[d.url] for d in docs if navs[d.url] and _skeleton(navs[d.url]) == best]
+    same = [navs[d.url] for d in docs if navs[d.url] and skeleton(navs[d.url]) == best]
     base = navs[home.url] if home and home_skeleton == best else max(same, key=len)
     merged = list(base)
     for nav in dict.fromkeys(same):
@@ -341,7 +371,7 @@ def _drop_per_page_links(navs: dict[str, tuple[NavItem, ...]]) -> dict[str, tupl
             if not item.path:
                 urls.setdefault(item.title, set()).add(item.url)
     moving = {t for t, u in urls.items() if len(u) >= 3}
-    return {k: tuple(i for i in n if i.path or i.title not in moving) for k, n in navs.items()}
+    return _filter_navs(navs, lambda i: bool(i.path) or i.title not in moving)
 
 
 def _drop_per_page_groups(navs: dict[str, tuple[NavItem, ...]]) -> dict[str, tuple[NavItem, ...]]:
@@ -354,9 +384,20 @@ def _drop_per_page_groups(navs: dict[str, tuple[NavItem, ...]]) -> dict[str, tup
         links.update(grouped)
     stable = {g for (g, _), n in links.items() if n * 2 >= pages[g]}
     moving = {g for g, n in pages.items() if n >= 3 and g not in stable}
-    return {
-        k: tuple(i for i in n if not i.path or i.path[0] not in moving) for k, n in navs.items()
-    }
+    return _filter_navs(navs, lambda i: not i.path or i.path[0] not in moving)
+
+
+def _filter_navs(
+    navs: dict[str, tuple[NavItem, ...]], keep: Callable[[NavItem], bool]
+) -> dict[str, tuple[NavItem, ...]]:
+    """Each nav filtered by keep; pages that shared a nav tuple still share the result."""
+    done: dict[int, tuple[NavItem, ...]] = {}
+    out = {}
+    for url, nav in navs.items():
+        if id(nav) not in done:
+            done[id(nav)] = tuple(i for i in nav if keep(i))
+        out[url] = done[id(nav)]
+    return out
 
 
 def _merge_nav(merged: list[NavItem], nav: tuple[NavItem, ...]) -> list[NavItem]:
