@@ -26,6 +26,7 @@ URLS = {
     "mkdocs_material_index.html": LITERATE,
     "mkdocs_material_reference.html": LITERATE + "reference.html",
     "mkdocs_getting_started.html": "https://www.mkdocs.org/getting-started.html",
+    "mkdocs_readthedocs_install.html": "https://widgets.example/docs/guide/install/",
     "mdbook_data_types.html": BOOK + "ch03-02-data-types.html",
     "mdbook_parts.html": BOOK + "ch03-02-data-types.html",
     "plain_site.html": "https://acme.example/pricing/",
@@ -390,3 +391,26 @@ def test_breadcrumb_schema_org_list() -> None:
         '<li itemprop="itemListElement"><a href="/api/">API</a></li></ol>'
     )
     assert extract("https://s.example/api/x", html).breadcrumbs == ("Docs", "API")
+
+
+def test_mkdocs_readthedocs_captions_current_page_and_breadcrumbs() -> None:
+    found = page("mkdocs_readthedocs_install.html")
+    docs = "https://widgets.example/docs/"
+    assert found.nav == (
+        NavItem("Home", docs),
+        # the current page is href="#" in the theme: it stands for the page's own URL
+        NavItem("Installation", docs + "guide/install/", ("User guide",)),
+        NavItem("Configuration", docs + "guide/config/", ("User guide",)),
+        NavItem("API", docs + "api/", ("Reference",)),
+    )
+    # the home crumb is an icon link named by aria-label; the others are plain text items
+    assert found.breadcrumbs == ("Docs", "User guide", "Installation")
+    assert (found.title, found.h1) == ("Installation - Widget Docs", "Installation")
+
+
+def test_nested_breadcrumb_lists_count_each_item_once() -> None:
+    html = (
+        "<nav aria-label='Breadcrumb'><ul><li><a href='/'>Home</a>"
+        "<ul><li><a href='/a/'>A</a></li><li>Here</li></ul></li></ul></nav>"
+    )
+    assert extract("https://b.example/a/here", html).breadcrumbs == ("A", "Here")

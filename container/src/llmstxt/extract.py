@@ -483,10 +483,16 @@ def _add_link(
     title = _visible(a) or _clean(a.get("title") or "")
     if _PAGER.match(title) or {"prev", "next"} & set((a.get("rel") or "").lower().split()):
         return ""  # pager and edit links move between pages; they are not the site's structure
-    target = absolute(a.get("href") or "", base)
+    target = absolute(a.get("href") or "", base) or _current(a, url)
     if title and target:
         out.append(NavItem(title, target, path))
     return title
+
+
+def _current(a: etree._Element, url: str) -> str:
+    """url for a nav link to the page itself (href="#" marked current, as Read the Docs themes do)."""
+    marked = "current" in (a.get("class") or "") or a.get("aria-current") == "page"
+    return url.split("#", 1)[0] if marked and (a.get("href") or "").strip() in ("", "#") else ""
 
 
 def _is_caption(el: etree._Element) -> bool:
@@ -505,11 +511,21 @@ def _breadcrumbs(root: etree._Element) -> tuple[str, ...]:
     if any(sphinx):
         return tuple(c for c in sphinx if c)
     for el in _BREADCRUMBS(root):
-        crumbs = [_clean("".join(a.itertext())) for a in el.iter("a")]
-        crumbs = [c for c in crumbs if c and c not in ("»", "/", ">")]
+        items = [li for li in el.iter("li") if next(li.iterdescendants("li"), None) is None]
+        crumbs = [_crumb(item) for item in items or list(el.iter("a"))]
+        crumbs = [c for c in crumbs if c.strip("»/>›|·- ")]
         if crumbs:
             return tuple(crumbs)
     return ()
+
+
+def _crumb(el: etree._Element) -> str:
+    """One breadcrumb's title: its text, else an icon link's label (Read the Docs' home icon)."""
+    text = _visible(el).strip("»/>›| ")
+    if text:
+        return text
+    a = el if el.tag == "a" else next(el.iter("a"), None)
+    return _clean((a.get("aria-label") or a.get("title") or "") if a is not None else "")
 
 
 _INTERNED: OrderedDict[tuple[NavItem, ...], tuple[NavItem, ...]] = OrderedDict()
