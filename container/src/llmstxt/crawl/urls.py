@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
-import posixpath
 import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, safe_url_string
 
@@ -109,12 +108,31 @@ NON_HTML_EXT = frozenset(
     ]
 )
 _FEED = re.compile(r"/(feed|rss|atom)(/|\.xml)?$|\.(rss|atom)$", re.I)
-_AUTH = re.compile(
-    r"/(log-?in|log-?out|sign-?in|sign-?out|sign-?up|register|wp-admin|wp-login\.php|"
-    r"password[-_]?reset|reset[-_]?password|forgot[-_]?password|oauth|sso)(/|$|\?|\.)",
+# Sign-in words: a page is a sign-in page when the word opens the path (/login, /en/signin)
+# or follows account folders (/users/sign_in); deeper down (/docs/api/login) it is documentation.
+_AUTH_WORD = re.compile(
+    r"(log[-_]?in|log[-_]?out|sign[-_]?in|sign[-_]?out|sign[-_]?up|register|registration|"
+    r"password|password[-_]?reset|reset[-_]?password|forgot[-_]?password|lost[-_]?password|"
+    r"oauth|sso|auth)(\.(php|aspx?|html?|jsp))?",
     re.I,
 )
-_SEARCH_PATH = re.compile(r"/search(/|$|\.html?$|\.php$)", re.I)
+_ACCOUNT_DIRS = frozenset(
+    {
+        "account",
+        "accounts",
+        "user",
+        "users",
+        "auth",
+        "member",
+        "members",
+        "my",
+        "session",
+        "sessions",
+    }
+)
+_WP_AUTH = frozenset({"wp-admin", "wp-login.php"})
+_SEARCH_LEAF = re.compile(r"search(\.(html?|php|aspx?))?", re.I)
+_LOCALE_OR_VERSION = re.compile(r"[a-z]{2}([-_][a-z]{2,4})?|v?\d+(\.\d+)*|latest|stable|dev")
 _SEARCH_PARAMS = frozenset({"q", "s", "search", "query"})
 _FEED_PARAMS = frozenset({"feed"})
 
@@ -125,38 +143,30 @@ def canonicalize(url: str, base: str | None = None) -> str:
     try:
         absolute = urljoin(base, url.strip()) if base else url.strip()
         parts = urlsplit(absolute)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            return ""
-        query = urlencode(
-            [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _tracking(k)]
-        )
-        path = _resolve_dots(parts.path)
         scheme = parts.scheme.lower()
-        host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+        if scheme not in ("http", "https") or not parts.hostname:
+            return ""
+        host = parts.hostname.rstrip(".")
+        host = f"[{host}]" if ":" in host else host
         port = _port(scheme, parts.port)
-        netloc = (
-            f"{host}:{port}" if port else host
-        )  # userinfo is dropped: never needed, often a trick
-        cleaned = urlunsplit((scheme, netloc, path or "/", query, ""))
+        # userinfo is dropped: a page never needs it, and it hides the real host from readers
+        netloc = f"{host}:{port}" if port else host
+        cleaned = urlunsplit((scheme, netloc, parts.path or "/", _strip_tracking(parts.query), ""))
+        # w3lib sorts the query, resolves dot segments and normalises percent-encoding
         return canonicalize_url(safe_url_string(cleaned), keep_blank_values=True)
     except (ValueError, UnicodeError):
         return ""
 
 
+def _strip_tracking(query: str) -> str:
+    """The query without analytics parameters; other pairs stay byte for byte (no re-encoding)."""
+    pairs = [p for p in query.split("&") if p]
+    return "&".join(p for p in pairs if not _tracking(unquote_plus(p.partition("=")[0])))
+
+
 def _tracking(key: str) -> bool:
     """True for analytics parameters that never change what a page says."""
     return key.lower().startswith("utm_") or key.lower() in TRACKING_PARAMS
-
-
-def _resolve_dots(path: str) -> str:
-    """Remove . and .. segments (RFC 3986 5.2.4), keeping a trailing slash."""
-    if "." not in path:
-        return path
-    resolved = posixpath.normpath(path)
-    resolved = "/" + resolved.lstrip("/") if resolved != "." else "/"
-    if path.endswith(("/", "/.", "/..")) and not resolved.endswith("/"):
-        resolved += "/"
-    return resolved
 
 
 def site_host(host: str) -> str:
@@ -231,6 +241,7 @@ class Scope:
 
     def reason(self, url: str) -> str:
         """ "" when the canonical url is in scope, else why not (the report's skip reason)."""
+        url = self.to_site(url)
         if not url.startswith(self.origin + "/"):
             return "off_site"
         if len(url) > self.max_url_length:
@@ -271,16 +282,42 @@ def _content_reason(url: str, path: str, query: str) -> str:
     """Non-HTML files, feeds, sign-in and search pages: never worth a request."""
     if has_obvious_non_html_ext(url):
         return "feed" if _FEED.search(path) else "not_html"
-    if _FEED.search(path):
+    keys = {unquote_plus(k).lower() for k, _, _ in (p.partition("=") for p in query.split("&"))}
+    segments = [s.lower() for s in path.split("/") if s]
+    if _FEED.search(path) or "feed" in keys:
         return "feed"
-    if _AUTH.search(path):
+    if _is_auth(segments):
         return "auth"
-    keys = {k.lower() for k, _ in parse_qsl(query, keep_blank_values=True)}
-    if keys & _FEED_PARAMS:
-        return "feed"
-    if _SEARCH_PATH.search(path) or keys & _SEARCH_PARAMS:
+    if _is_search(segments) or keys & _SEARCH_PARAMS:
         return "search"
     return ""
+
+
+def _is_auth(segments: list[str]) -> bool:
+    """A sign-in, sign-up or password page (WordPress admin anywhere)."""
+    if _WP_AUTH.intersection(segments):
+        return True
+    for seg in segments:
+        if _AUTH_WORD.fullmatch(seg):
+            return True
+        if seg not in _ACCOUNT_DIRS and not _LOCALE_OR_VERSION.fullmatch(seg):
+            return False
+    return False
+
+
+def _is_search(segments: list[str]) -> bool:
+    """A site-search page: /search, /en/search/, /3/search.html (Sphinx), never /api/search."""
+    if not segments:
+        return False
+    if segments[-1] in ("search.html", "search.htm", "search.php") or _SEARCH_LEAF.fullmatch(
+        segments[0]
+    ):
+        return True
+    return (
+        len(segments) == 2
+        and bool(_LOCALE_OR_VERSION.fullmatch(segments[0]))
+        and bool(_SEARCH_LEAF.fullmatch(segments[1]))
+    )
 
 
 def _port(scheme: str, port: int | None) -> str:
