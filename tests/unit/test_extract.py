@@ -414,3 +414,34 @@ def test_nested_breadcrumb_lists_count_each_item_once() -> None:
         "<ul><li><a href='/a/'>A</a></li><li>Here</li></ul></li></ul></nav>"
     )
     assert extract("https://b.example/a/here", html).breadcrumbs == ("A", "Here")
+
+
+def test_sphinx_alabaster_sidebar_toctree_without_relations_and_search() -> None:
+    # the shape of Sphinx's alabaster theme sidebar (navigation.html, relations.html, searchbox.html)
+    html = """<div class="sphinxsidebar" role="navigation" aria-label="main navigation">
+      <div class="sphinxsidebarwrapper">
+        <h1 class="logo"><a href="index.html">Requests</a></h1>
+        <h3>Navigation</h3>
+        <p class="caption" role="heading"><span class="caption-text">User Guide</span></p>
+        <ul>
+          <li class="toctree-l1"><a class="reference internal" href="user/install.html">Installation</a></li>
+          <li class="toctree-l1"><a class="reference internal" href="user/quickstart.html">Quickstart</a>
+            <ul><li class="toctree-l2"><a href="user/quickstart.html#make-a-request">Make a Request</a></li>
+                <li class="toctree-l2"><a href="user/advanced.html">Advanced</a></li></ul></li>
+        </ul>
+        <p class="caption" role="heading"><span class="caption-text">API</span></p>
+        <ul><li class="toctree-l1"><a class="reference internal" href="api.html">Developer Interface</a></li></ul>
+        <div class="relations"><h3>Related Topics</h3>
+          <ul><li><a href="index.html">Documentation overview</a><ul>
+            <li>Next: <a href="user/intro.html">Introduction</a></li></ul></li></ul></div>
+        <div id="searchbox" role="search"><h3 id="searchlabel">Quick search</h3>
+          <form action="search.html"><input type="text" name="q"></form></div>
+      </div></div>"""
+    nav = extract("https://requests.example/", html).nav
+    # the logo heading is not a link of the tree; "Navigation" names the block, not a group
+    assert [(i.title, i.path) for i in nav] == [
+        ("Installation", ("User Guide",)),
+        ("Quickstart", ("User Guide",)),
+        ("Advanced", ("User Guide", "Quickstart")),
+        ("Developer Interface", ("API",)),
+    ]

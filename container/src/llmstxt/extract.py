@@ -57,7 +57,6 @@ _SPHINX_TRAIL = _XP("//div[@class='related'][1]//li[contains(@class, 'nav-item')
 # Sidebar groups that are page furniture, not the site's structure (Sphinx, MkDocs, Docusaurus).
 _NOT_NAV = frozenset(
     {
-        "navigation",
         "previous topic",
         "next topic",
         "this page",
@@ -69,6 +68,8 @@ _NOT_NAV = frozenset(
         "search",
     }
 )
+# Headings that name a whole nav block (Sphinx alabaster's "Navigation" over its toctree), not a group.
+_BLOCK_TITLES = frozenset({"navigation", "site navigation", "main navigation", "menu"})
 _CAPTION_CLASSES = ("caption", "part-title", "md-nav__title", "sidebar-heading", "menu-label")
 
 
@@ -430,9 +431,10 @@ def _walk(
             continue
         if _is_caption(child):
             label = _clean("".join(child.itertext()))
-            if label.lower().rstrip(":") in _NOT_NAV:
+            key = label.lower().rstrip(":")
+            if key in _NOT_NAV:
                 return  # the rest of this block is page furniture (prev/next, source links)
-            current = (*path, label) if label else path
+            current = (*path, label) if label and key not in _BLOCK_TITLES else path
         elif child.tag == "a":
             _add_link(child, current, base, url, out)
         elif child.tag == "li":
@@ -483,7 +485,10 @@ def _add_link(
     title = _visible(a) or _clean(a.get("title") or "")
     if _PAGER.match(title) or {"prev", "next"} & set((a.get("rel") or "").lower().split()):
         return ""  # pager and edit links move between pages; they are not the site's structure
-    target = absolute(a.get("href") or "", base) or _current(a, url)
+    href = a.get("href") or ""
+    target = absolute(href, base) or _current(a, url)
+    if "#" in href and any(item.url == target for item in out[-50:]):
+        return title  # a section of a page listed just above (toctree-l2 anchors)
     if title and target:
         out.append(NavItem(title, target, path))
     return title
