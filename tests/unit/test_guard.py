@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+
 from llmstxt.crawl.guard import AddressGuard, embedded_ipv4, is_public
 from llmstxt.errors import BlockedAddress
 
