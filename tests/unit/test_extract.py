@@ -27,6 +27,7 @@ URLS = {
     "mkdocs_material_reference.html": LITERATE + "reference.html",
     "mkdocs_getting_started.html": "https://www.mkdocs.org/getting-started.html",
     "mkdocs_readthedocs_install.html": "https://widgets.example/docs/guide/install/",
+    "mkdocs_material9_install.html": "https://widgets.example/docs/guide/install/",
     "mdbook_data_types.html": BOOK + "ch03-02-data-types.html",
     "mdbook_parts.html": BOOK + "ch03-02-data-types.html",
     "plain_site.html": "https://acme.example/pricing/",
@@ -445,3 +446,14 @@ def test_sphinx_alabaster_sidebar_toctree_without_relations_and_search() -> None
         ("Advanced", ("User Guide", "Quickstart")),
         ("Developer Interface", ("API",)),
     ]
+
+
+def test_mkdocs_material9_section_index_pages_and_nested_sections() -> None:
+    docs = "https://widgets.example/docs/"
+    assert page("mkdocs_material9_install.html").nav == (
+        NavItem("Home", docs),
+        NavItem("Guide", docs + "guide/"),  # navigation.indexes: the section title is a link
+        NavItem("Installation", docs + "guide/install/", ("Guide",)),
+        NavItem("Plugins", docs + "guide/advanced/plugins/", ("Guide", "Advanced")),
+        NavItem("API", docs + "api/"),
+    )

@@ -166,3 +166,12 @@ def test_accepts_a_parsel_selector_and_an_lxml_root() -> None:
 
 def test_js_shell_has_no_markdown() -> None:
     assert markdown("spa_shell.html", "https://app.example/") == ""
+
+
+def test_mkdocs_material9_article_without_edit_button_and_toc() -> None:
+    text = markdown("mkdocs_material9_install.html", "https://widgets.example/docs/guide/install/")
+    assert text == (
+        "# Installation\n\nInstall the widget library with pip; it needs Python 3.11 or newer and no"
+        " compiler.\n\n```python\nimport widgets\n```\n\n## Upgrading\n\nRun the same command with"
+        " `--upgrade`."
+    )

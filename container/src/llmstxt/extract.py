@@ -362,13 +362,17 @@ def _walk_material(
 ) -> None:
     """One md-nav__list: links, and sections (a label or index link over a nested md-nav)."""
     for li in ul.iterchildren("li"):
-        a = next(li.iterchildren("a"), None)
+        # Material 9 puts a section's index link and its toggle label in a div.md-nav__container
+        heads = [
+            x for c in li if c.tag in ("a", "label", "div") for x in (c if c.tag == "div" else [c])
+        ]
+        a = next((h for h in heads if h.tag == "a"), None)
         title = _add_link(a, path, base, url, out) if a is not None else ""
         for nav in li.iterchildren("nav"):
             sub = next(nav.iterchildren("ul"), None)
             if sub is None or "md-nav--secondary" in (nav.get("class") or ""):
                 continue
-            label = title or next((_visible(x) for x in li.iterchildren("label")), "")
+            label = title or next((t for h in heads if h.tag == "label" and (t := _visible(h))), "")
             _walk_material(sub, (*path, label) if label else path, base, url, out)
 
 
