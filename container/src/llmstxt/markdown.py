@@ -29,17 +29,16 @@ _MAIN = [
     _XP("//div[contains(concat(' ', @class, ' '), ' content ')]"),
     _XP("//body"),
 ]
-_CHROME = _XP(
-    ".//nav | .//header | .//footer | .//aside | .//script | .//style | .//noscript | .//form"
-    " | .//button | .//template | .//iframe | .//svg"
-    " | .//*[@role='navigation' or @role='search' or @aria-hidden='true']"
-    " | .//a[contains(concat(' ', @class, ' '), ' headerlink ')]"
-    " | .//*[contains(concat(' ', @class, ' '), ' sphinxsidebar ')]"
-    " | .//*[contains(concat(' ', @class, ' '), ' md-source-file ')]"
-    " | .//*[contains(@class, 'edit-this-page') or contains(@class, 'md-content__button')]"
-    " | .//span[contains(concat(' ', @class, ' '), ' boring ')]"  # mdBook's hidden code lines
-    " | .//*[contains(concat(' ', @class, ' '), ' cookie-banner ')]"
+# Page chrome, matched in one Python pass: an XPath union of class tests scanned the tree 4x slower.
+_CHROME_TAGS = frozenset(
+    {"nav", "header", "footer", "aside", "script", "style", "noscript", "form", "button"}
+    | {"template", "iframe", "svg"}
 )
+_CHROME_CLASS = re.compile(
+    r"(?:^|\s)(?:headerlink|sphinxsidebar|md-source-file|md-content__button|cookie-banner)(?:\s|$)"
+    r"|edit-this-page"
+)
+_CHROME_ROLES = frozenset({"navigation", "search"})
 _OPTIONS = html_to_markdown.ConversionOptions(
     heading_style="atx", code_block_style="backticks", wrap=False, extract_metadata=False
 )
@@ -82,7 +81,7 @@ def main_content_markdown(root: etree._Element | Selector, base_url: str) -> str
 
 def _tidy(main: etree._Element, base_url: str) -> None:
     """Prepare the copied content for conversion, in place."""
-    for el in _CHROME(main):
+    for el in _chrome(main):
         parent = el.getparent()
         if el is not main and parent is not None:
             _drop(el, parent)
@@ -90,6 +89,23 @@ def _tidy(main: etree._Element, base_url: str) -> None:
     _code_languages(main)
     _unwrap_lines(main)
     _absolute_links(main, base_url)
+
+
+def _chrome(main: etree._Element) -> list[etree._Element]:
+    """The navigation, furniture and scripts inside the content, to be dropped."""
+    found = []
+    for el in main.iter(etree.Element):
+        get = el.get
+        classes = get("class") or ""
+        if (
+            el.tag in _CHROME_TAGS
+            or (classes and _CHROME_CLASS.search(classes))
+            or get("role") in _CHROME_ROLES
+            or get("aria-hidden") == "true"
+            or (el.tag == "span" and "boring" in classes.split())  # mdBook's hidden code lines
+        ):
+            found.append(el)
+    return found
 
 
 def _drop(el: etree._Element, parent: etree._Element) -> None:
