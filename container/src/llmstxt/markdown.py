@@ -5,7 +5,10 @@ python3.11-doc library pages (main content, 56 KB of HTML on average) it took 2.
 15.8 ms for html2text and 47.7 ms for markdownify (CPU time, same machine, same input). On quality it
 was the only one of the three to keep both fenced code blocks (html2text indents code; markdownify
 turns Sphinx definition-list bodies into indented code) and pipe tables, with ATX headings and
-absolute links.
+absolute links. On the eleven first pages of tests/fixtures/html (Sphinx, MkDocs, mdBook, plain) the
+same order held: 9 ms for all eleven, against 42 ms (html2text) and 108 ms (markdownify). Sphinx keeps
+a block's language on a wrapper div (highlight-python3) and mdBook nests <pre> in <pre> and hides
+lines, so the tree is tidied first (_tidy): fences then carry their language (```python).
 """
 
 from __future__ import annotations
