@@ -1,0 +1,1 @@
+"""One router per resource: health, auth, jobs, sites, hosted files, the WebSocket, cron."""
