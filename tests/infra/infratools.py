@@ -35,7 +35,7 @@ def run(args: list[str], env: dict[str, str] | None = None) -> subprocess.Comple
     return proc
 
 
-class CfnLoader(yaml.SafeLoader):
+class CfnLoader(yaml.SafeLoader):  # type: ignore[misc]
     """A YAML loader that reads CloudFormation short forms (!Ref, !Sub, ...) as their long forms."""
 
 
@@ -47,7 +47,7 @@ def _intrinsic(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
     else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        value = loader.construct_mapping(node, deep=True)
     if suffix == "Ref":
         return {"Ref": value}
     if suffix == "GetAtt" and isinstance(value, str):
@@ -55,7 +55,7 @@ def _intrinsic(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any
     return {f"Fn::{suffix}": value}
 
 
-CfnLoader.add_multi_constructor("!", _intrinsic)  # type: ignore[no-untyped-call]
+CfnLoader.add_multi_constructor("!", _intrinsic)
 
 
 def load_template(path: Path) -> dict[str, Any]:

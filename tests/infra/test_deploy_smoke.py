@@ -28,7 +28,7 @@ class Deployed:
 
     def client(self, name: str) -> Any:
         """A boto3 client for the emulator."""
-        return boto3.client(
+        return boto3.client(  # type: ignore[call-overload]
             name,
             endpoint_url=self.endpoint,
             region_name="us-east-1",
