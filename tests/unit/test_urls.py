@@ -313,3 +313,25 @@ def test_limits_are_configurable() -> None:
     assert scope.reason("https://x.com/a/a") == "repeated_segments"
     assert scope.reason("https://x.com/abcdefghijklmnopq") == "too_long"
     assert scope.reason("https://x.com/abc") == ""
+
+
+REASONS = {
+    "",
+    "off_site",
+    "out_of_prefix",
+    "excluded",
+    "not_included",
+    "not_html",
+    "feed",
+    "auth",
+    "search",
+    "too_long",
+    "repeated_segments",
+}
+
+
+@given(st.text(max_size=120))
+def test_reason_is_always_a_known_code(path: str) -> None:
+    url = canonicalize(path, "https://x.com/docs/")
+    scope = Scope.from_start("https://x.com/docs/", exclude=("*/old/*",))
+    assert scope.reason(url) in REASONS

@@ -223,8 +223,7 @@ class Scope:
     @property
     def _site(self) -> tuple[str, str]:
         """(site host without www., port) of the origin."""
-        parts = urlsplit(self.origin)
-        return site_host(parts.hostname or ""), _port(parts.scheme, parts.port)
+        return _site_of(self.origin)
 
     def to_site(self, url: str) -> str:
         """Map http/https and www./bare variants of this site onto the origin; others unchanged."""
@@ -318,6 +317,13 @@ def _is_search(segments: list[str]) -> bool:
         and bool(_LOCALE_OR_VERSION.fullmatch(segments[0]))
         and bool(_SEARCH_LEAF.fullmatch(segments[1]))
     )
+
+
+@lru_cache(maxsize=64)
+def _site_of(origin: str) -> tuple[str, str]:
+    """(site host without www., port) of an origin; a scope asks this for every link."""
+    parts = urlsplit(origin)
+    return site_host(parts.hostname or ""), _port(parts.scheme, parts.port)
 
 
 def _port(scheme: str, port: int | None) -> str:
