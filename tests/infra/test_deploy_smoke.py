@@ -247,11 +247,11 @@ def test_task_definition_is_locked_down(deployed: Deployed) -> None:
     assert container["mountPoints"][0]["containerPath"] == "/tmp"
     env = {item["name"]: item["value"] for item in container["environment"]}
     assert env["LLMSTXT_STORE"] == "aws"
-    assert env["LLMSTXT_BUCKET_NAME"] == deployed.output(deployed.root, "ArtifactsBucketName")
-    assert env["LLMSTXT_TABLE_NAME"] == deployed.output(deployed.root, "SitesTableName")
+    assert env["LLMSTXT_BUCKET"] == deployed.output(deployed.root, "ArtifactsBucketName")
+    assert env["LLMSTXT_TABLE"] == deployed.output(deployed.root, "SitesTableName")
     assert env["LLMSTXT_ALLOW_PRIVATE_NETWORKS"] == "false"
     secrets = {item["name"]: item["valueFrom"] for item in container["secrets"]}
-    assert set(secrets) == {"LLMSTXT_API_KEYS", "LLMSTXT_CRON_SECRET"}
+    assert set(secrets) == {"LLMSTXT_API_KEYS", "LLMSTXT_CRON_SECRET", "LLMSTXT_JWT_SECRET"}
     assert secrets["LLMSTXT_CRON_SECRET"].split(":secret:")[1].startswith(f"{STACK}/cron-secret")
     assert container["logConfiguration"]["options"]["awslogs-group"] == "/ecs/llmstxt-api"
 

@@ -55,9 +55,9 @@ def test_table_recovers_and_is_encrypted(root_template: Template) -> None:
 
 
 def test_secrets_are_generated(root_template: Template) -> None:
-    """The cron secret and the API key secret are generated, never passed in."""
+    """The cron, API key and JWT signing secrets are generated, never passed in."""
     secrets = resources(root_template, "AWS::SecretsManager::Secret")
-    assert set(secrets) == {"CronSecret", "ApiKeySecret"}
+    assert set(secrets) == {"CronSecret", "ApiKeySecret", "JwtSecret"}
     assert all(s["GenerateSecretString"]["PasswordLength"] >= 32 for s in secrets.values())
 
 
@@ -243,3 +243,24 @@ def test_log_groups_are_declared_with_retention(root_template: Template) -> None
         ("/aws/lambda/llmstxt-auto-update", 14),
         ("/ecs/llmstxt-api", 14),
     }
+
+
+def test_task_settings_are_ones_the_service_reads(service_template: Template) -> None:
+    """Every LLMSTXT_ variable the task sets names a field of the service's Settings (extras are ignored silently)."""
+    from llmstxt.service.settings import Settings
+
+    container = one(service_template, "AWS::ECS::TaskDefinition")["ContainerDefinitions"][0]
+    names = [item["Name"] for item in container["Environment"] + container["Secrets"]]
+    settings = [
+        name.removeprefix("LLMSTXT_").lower() for name in names if name.startswith("LLMSTXT_")
+    ]
+    assert set(settings) <= set(Settings.model_fields)
+    assert {
+        "store",
+        "table",
+        "bucket",
+        "api_keys",
+        "cron_secret",
+        "jwt_secret",
+        "public_url",
+    } <= set(settings)
