@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from llmstxt import __version__
 from llmstxt.service.errors import install_error_handlers
 from llmstxt.service.jobs import ClientFactory, JobRunner
+from llmstxt.service.limits import BodyLimit
 from llmstxt.service.logs import logger, setup_logging
 from llmstxt.service.routes import auth, health, hosted, jobs, sites, ws
 from llmstxt.service.settings import Settings
@@ -69,10 +70,10 @@ def create_app(
         version=__version__,
         summary="Turn any website into a spec-valid llms.txt and llms-full.txt, and keep it current.",
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
