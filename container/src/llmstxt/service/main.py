@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import uvicorn
 
 
@@ -18,3 +20,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
         ws_max_size=64 * 1024,
         timeout_graceful_shutdown=10,
     )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m llmstxt.service.main [--host H] [--port P]`."""
+    parser = argparse.ArgumentParser(description="Run the llmstxt service.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    serve(args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()
