@@ -16,7 +16,8 @@ from llmstxt.service.errors import install_error_handlers
 from llmstxt.service.jobs import ClientFactory, JobRunner
 from llmstxt.service.limits import BodyLimit
 from llmstxt.service.logs import logger, setup_logging
-from llmstxt.service.routes import auth, health, hosted, jobs, sites, ws
+from llmstxt.service.recrawl import Recrawler
+from llmstxt.service.routes import auth, health, hosted, internal, jobs, sites, ws
 from llmstxt.service.settings import Settings
 from llmstxt.store import Store, open_store
 
@@ -56,11 +57,13 @@ def create_app(
         setup_logging(settings.log_level)
         app.state.store = store or build_store(settings)
         app.state.runner = JobRunner(app.state.store, settings, client_factory)
+        app.state.recrawler = Recrawler(app.state.runner, app.state.store)
         interrupted = await app.state.runner.start()
         logger.info("service started", extra={"store": settings.store, "interrupted": interrupted})
         try:
             yield
         finally:
+            await app.state.recrawler.stop()
             await app.state.runner.stop()
             await app.state.store.close()
             logger.info("service stopped")
@@ -82,7 +85,7 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "X-API-Key"],
             expose_headers=["ETag", "Retry-After"],
         )
-    for module in (health, auth, jobs, sites, hosted, ws):
+    for module in (health, auth, jobs, sites, hosted, ws, internal):
         app.include_router(module.router)
     add_page(app)
     return app

@@ -80,6 +80,7 @@ class LiveJob:
     subscribers: set[asyncio.Queue[Event | None]] = field(default_factory=set)
     task: asyncio.Task[None] | None = None
     log: JobLog | None = None
+    done: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def finished(self) -> bool:
@@ -168,6 +169,11 @@ class JobRunner:
     def capacity(self) -> int:
         """How many jobs may be running or waiting at once."""
         return self.settings.max_concurrent_jobs + self.settings.max_queued_jobs
+
+    @property
+    def free_slots(self) -> int:
+        """Crawls that could start now without queueing."""
+        return max(0, self.settings.max_concurrent_jobs - self._pending)
 
     async def submit(self, request: JobRequest) -> JobRecord:
         """Queue a job, or raise QueueFull; the stored record."""
@@ -389,6 +395,7 @@ class JobRunner:
             live.publish(event)
         for queue in live.subscribers:
             _put_latest(queue, None)
+        live.done.set()
         if live.log is not None:
             live.log.info("job finished", status=status, error=error)
 

@@ -22,6 +22,7 @@ FIRST_MESSAGE_SECONDS = 30.0
 CLOSE_UNAUTHORIZED = 4401  # the 4000s are the application's own close codes
 CLOSE_POLICY = 1008
 CLOSE_BUSY = 1013  # try again later
+CLOSING = ("result", "url", "error")  # the closing messages of a job
 
 
 def links_base(ws: WebSocket) -> str:
@@ -97,9 +98,10 @@ async def refuse(ws: WebSocket, message: str, code: int) -> None:
 
 async def stream_job(ws: WebSocket, runner: JobRunner, job_id: str, ping_seconds: float) -> None:
     """Forward the job's events with pings between; stop when it ends or the client leaves."""
-    forward = asyncio.create_task(forward_events(ws, runner, job_id))
+    ended = asyncio.Event()  # set at the closing message: no ping may follow it
+    forward = asyncio.create_task(forward_events(ws, runner, job_id, ended))
     listen = asyncio.create_task(wait_for_disconnect(ws))
-    pinger = asyncio.create_task(ping(ws, ping_seconds))
+    pinger = asyncio.create_task(ping(ws, ping_seconds, ended))
     try:
         await asyncio.wait({forward, listen}, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -108,16 +110,22 @@ async def stream_job(ws: WebSocket, runner: JobRunner, job_id: str, ping_seconds
         await asyncio.gather(forward, listen, pinger, return_exceptions=True)
 
 
-async def forward_events(ws: WebSocket, runner: JobRunner, job_id: str) -> None:
+async def forward_events(
+    ws: WebSocket, runner: JobRunner, job_id: str, ended: asyncio.Event
+) -> None:
     """Send each event of the job as a protocol message."""
     async for event in runner.events(job_id):
+        if event["type"] in CLOSING:
+            ended.set()
         await send(ws, event["type"], event["content"])
 
 
-async def ping(ws: WebSocket, seconds: float) -> None:
+async def ping(ws: WebSocket, seconds: float, ended: asyncio.Event) -> None:
     """A ping message every few seconds, so an idle-timeout proxy (the ALB) keeps the socket."""
     while True:
         await asyncio.sleep(seconds)
+        if ended.is_set():
+            return
         await send(ws, "ping", None)
 
 
