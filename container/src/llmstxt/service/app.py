@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -51,9 +51,29 @@ def create_app(
 ) -> FastAPI:
     """A new service app; settings from the environment unless given."""
     settings = settings or Settings()
+    app = FastAPI(
+        title="llmstxt",
+        version=__version__,
+        summary="Turn any website into a spec-valid llms.txt and llms-full.txt, and keep it current.",
+        lifespan=make_lifespan(settings, store, client_factory),
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    add_middleware(app, settings)
+    for module in (health, auth, jobs, sites, hosted, ws, internal):
+        app.include_router(module.router)
+    add_page(app)
+    return app
+
+
+def make_lifespan(
+    settings: Settings, store: Store | None, client_factory: ClientFactory | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's startup and shutdown: open the store and start the runner; stop both."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """Open the store and start the runner; stop both on shutdown."""
         setup_logging(settings.log_level)
         app.state.store = store or build_store(settings)
         app.state.runner = JobRunner(app.state.store, settings, client_factory)
@@ -68,14 +88,11 @@ def create_app(
             await app.state.store.close()
             logger.info("service stopped")
 
-    app = FastAPI(
-        title="llmstxt",
-        version=__version__,
-        summary="Turn any website into a spec-valid llms.txt and llms-full.txt, and keep it current.",
-        lifespan=lifespan,
-    )
-    app.state.settings = settings
-    install_error_handlers(app)
+    return lifespan
+
+
+def add_middleware(app: FastAPI, settings: Settings) -> None:
+    """The body size limit, and CORS for the configured origins only."""
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
@@ -85,10 +102,6 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "X-API-Key"],
             expose_headers=["ETag", "Retry-After"],
         )
-    for module in (health, auth, jobs, sites, hosted, ws, internal):
-        app.include_router(module.router)
-    add_page(app)
-    return app
 
 
 def add_page(app: FastAPI) -> None:

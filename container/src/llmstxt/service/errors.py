@@ -71,14 +71,17 @@ def install_error_handlers(app: FastAPI) -> None:
     """Answer every error, ours or FastAPI's, in the one JSON shape."""
 
     async def api_error(request: Request, exc: Exception) -> JSONResponse:
+        """An ApiError as JSON."""
         assert isinstance(exc, ApiError)
         body = error_body(exc.code, exc.message, exc.details)
         return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
     async def llmstxt_error(request: Request, exc: Exception) -> JSONResponse:
+        """An llmstxt error, translated."""
         return await api_error(request, from_llmstxt(exc))
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+        """A 422 naming the first bad field, with every problem in details."""
         assert isinstance(exc, RequestValidationError)
         details = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
@@ -90,6 +93,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body("invalid_request", message, details), status_code=422)
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        """Starlette's HTTP errors (404, 405, ...) in the same shape."""
         assert isinstance(exc, StarletteHTTPException)
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return JSONResponse(

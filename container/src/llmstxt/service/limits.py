@@ -34,6 +34,7 @@ class BodyLimit:
         refused = False
 
         async def counted() -> Message:
+            """Receive, counting body bytes; answer 413 once past the limit."""
             nonlocal seen, refused
             message = await receive()
             seen += len(message.get("body", b""))
@@ -44,6 +45,7 @@ class BodyLimit:
             return message
 
         async def guarded_send(message: Message) -> None:
+            """Send, unless our 413 already went out."""
             if not refused:  # after our 413 nothing the app sends may reach the client
                 await send(message)
 
