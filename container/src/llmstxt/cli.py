@@ -182,5 +182,16 @@ def _fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on")] = 8000,
+) -> None:
+    """Run the service (REST API, WebSocket, web page); settings from LLMSTXT_* variables."""
+    from llmstxt.service.main import serve
+
+    serve(host, port)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -117,10 +117,12 @@ class Engine:
         else:
             self._adopt_host(response)
             self.robots = policy_from_response(
-                response.status, response.body, self.config.user_agent
+                response.status, response.body, self.config.user_agent, base_url=response.url
             )
         if not self.robots.allowed(self.start):
-            raise NothingToCrawl(f"robots.txt does not allow {self.start} for this user agent")
+            raise NothingToCrawl(
+                f"robots.txt does not allow {self.start} for this user agent (or could not be read)"
+            )
         if self.robots.crawl_delay:
             # Every later request (pages, sitemaps, retries, redirect hops) waits its turn; the
             # robots.txt request just made takes the first one.
