@@ -13,6 +13,8 @@ help:
 	@echo "make run URL=<site> [OUT=<dir>] [ARGS='--max-pages 100']   generate llms.txt for a site"
 	@echo "make test                                                   install test deps, lint, run all tests"
 	@echo "make bench                                                  run the benchmarks"
+	@echo "make serve                                                  run the service on 127.0.0.1:8000"
+	@echo "make build | deploy | image | push | delete                 the AWS SAM application (README: Deploy)"
 
 $(STAMP): container/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     max_pages_limit: int = Field(default=5000, ge=1)
     crawl_concurrency: int = Field(default=8, ge=1, le=64)
     crawl_deadline_seconds: float = Field(default=600.0, gt=0)
-    extract_workers: int = Field(default=1, ge=0, le=16)
+    # 0: parse inline. Forking a worker from a threaded server process is not safe (locks held
+    # by other threads at fork time); the CLI, single-threaded at that point, uses one.
+    extract_workers: int = Field(default=0, ge=0, le=16)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     ws_ping_seconds: float = Field(default=15.0, gt=0, le=20.0)
     retry_after_seconds: int = Field(default=30, ge=1)
