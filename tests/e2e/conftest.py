@@ -32,9 +32,13 @@ CHROMIUM_ARGS = [
 E2E_KEY = "e2e-page-key-5c1d"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Chromium (Debian's package, installed by `make browser-deps`)."""
+    """Headless Chromium (Debian's package, installed by `make browser-deps`).
+
+    Module scope: Playwright's sync API keeps an event loop running in this thread while it is
+    open, which would break every later test that starts its own loop.
+    """
     if not CHROMIUM.exists():
         pytest.fail("no /usr/bin/chromium: run `make browser-deps`")
     with sync_playwright() as playwright:
