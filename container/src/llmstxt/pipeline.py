@@ -36,10 +36,13 @@ REPORT_JSON = "report.json"
 class GenerateResult:
     """The outputs of one run, and the report written beside them."""
 
-    records: list[PageRecord]
-    report: dict[str, Any]
-    llms_txt: str
-    llms_full_txt: str | None = None
+    # repr=False: Python 3.11's asyncio.run builds repr(result) of the main task on exit (a
+    # signal-handler lookup formats it into an error message); a full repr of every record cost
+    # 100+ MB on a 5,000-page site.
+    records: list[PageRecord] = field(repr=False)
+    report: dict[str, Any] = field(repr=False)
+    llms_txt: str = field(repr=False)
+    llms_full_txt: str | None = field(default=None, repr=False)
     files: dict[str, Path] = field(default_factory=dict)
 
 

@@ -43,8 +43,8 @@ class CrawlOutcome:
     """What a crawl produced: every record, the refusals, and counters for the report."""
 
     start_url: str
-    records: list[PageRecord] = field(default_factory=list)
-    refused: list[tuple[str, int, str]] = field(default_factory=list)
+    records: list[PageRecord] = field(default_factory=list, repr=False)
+    refused: list[tuple[str, int, str]] = field(default_factory=list, repr=False)
     requests: int = 0
     bytes: int = 0
     seconds: float = 0.0
