@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -27,8 +28,8 @@ from llmstxt.errors import (
     RetryableStatus,
     UnreachableSite,
 )
-from llmstxt.extract import extract, intern_nav
-from llmstxt.models import Page, PageRecord
+from llmstxt.extract import extract
+from llmstxt.models import NavItem, Page, PageRecord
 from llmstxt.progress import Progress, ProgressSink, null_sink
 from llmstxt.spool import MarkdownSpool
 
@@ -82,6 +83,7 @@ class Engine:
         self.outcome = CrawlOutcome(self.start)
         self._fetched: set[str] = set()
         self._raw_seen: set[str] = set()
+        self._navs: dict[tuple[tuple[str, str, tuple[str, ...]], ...], tuple[NavItem, ...]] = {}
         self._counts: Counter[str] = Counter()
 
     async def run(self) -> CrawlOutcome:
@@ -248,11 +250,11 @@ class Engine:
 
     async def _extract(self, url: str, body: bytes, charset: str | None) -> Page:
         """Extract in the worker process when there is one: the event loop keeps fetching meanwhile."""
-        job = partial(extract, url, body, encoding=charset, markdown=self.config.full)
         if self.executor is None:
-            return job()
-        page = await asyncio.get_running_loop().run_in_executor(self.executor, job)
-        return dataclasses.replace(page, nav=intern_nav(page.nav))
+            return extract(url, body, encoding=charset, markdown=self.config.full)
+        job = partial(extract_packed, url, body, charset, self.config.full)
+        packed = await asyncio.get_running_loop().run_in_executor(self.executor, job)
+        return unpack_page(packed, self._navs)
 
     async def _check_hop(self, url: str) -> str:
         """Why a redirect hop may not be followed ("" when it may)."""
@@ -381,6 +383,29 @@ class Engine:
 
 
 _Twin = Callable[[str], str]
+
+_PackedNav = tuple[tuple[str, str, tuple[str, ...]], ...]
+
+
+def extract_packed(url: str, body: bytes, charset: str | None, markdown: bool) -> tuple[Any, ...]:
+    """extract() for a worker process, as plain tuples: pickling slotted dataclasses one nav item
+    at a time cost more than the parse itself."""
+    page = extract(url, body, encoding=charset, markdown=markdown)
+    nav = tuple((i.title, i.url, i.path) for i in page.nav)
+    return tuple(getattr(page, f) if f != "nav" else nav for f in _PAGE_FIELDS)
+
+
+def unpack_page(packed: tuple[Any, ...], navs: dict[_PackedNav, tuple[NavItem, ...]]) -> Page:
+    """The Page a worker packed; pages with the same nav share one tuple of NavItems."""
+    fields = dict(zip(_PAGE_FIELDS, packed, strict=True))
+    nav = fields["nav"]
+    if nav not in navs:
+        navs[nav] = tuple(NavItem(t, u, p) for t, u, p in nav)
+    fields["nav"] = navs[nav]
+    return Page(**fields)
+
+
+_PAGE_FIELDS = tuple(f.name for f in dataclasses.fields(Page))
 
 
 def _md_twin(url: str) -> str:
