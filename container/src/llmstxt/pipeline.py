@@ -106,7 +106,17 @@ async def crawl_and_compose(
             client = await stack.enter_async_context(make_client(config))
         executor = stack.enter_context(extract_pool(config.extract_workers))
         outcome = await Engine(config, client, spool, sink, executor).run()
-    sink(Progress(phase="composing", fetched=len(outcome.records), max_pages=config.max_pages))
+    records = outcome.records
+    sink(
+        Progress(
+            phase="composing",
+            fetched=len(records),
+            kept=sum(1 for r in records if r.kept),
+            skipped=sum(1 for r in records if r.skipped and not r.error),
+            errors=sum(1 for r in records if r.error),
+            max_pages=config.max_pages,
+        )
+    )
     began = time.monotonic()
     plan = plan_site(outcome.records, outcome.start_url)
     llms_txt = render_llms_txt(plan)
