@@ -83,6 +83,7 @@ class Engine:
         self.outcome = CrawlOutcome(self.start)
         self._fetched: set[str] = set()
         self._raw_seen: set[str] = set()
+        self._twins: list[_Twin] = []  # Markdown-twin conventions the start page follows
         self._navs: dict[tuple[tuple[str, str, tuple[str, ...]], ...], tuple[NavItem, ...]] = {}
         self._counts: Counter[str] = Counter()
 
@@ -216,12 +217,14 @@ class Engine:
         workers = 1 if self.fetcher.limiter else 2 * self.config.concurrency
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(self._worker()) for _ in range(workers)]
+            twins = group.create_task(self._start_twins())
             # The start page is fetched while the sitemaps load: their round trips overlap.
             await self._load_sitemaps()
             self._emit("crawling")
             await self.frontier.queue.join()
             for task in tasks:
                 task.cancel()
+        self._twins = twins.result()
 
     async def _worker(self) -> None:
         """Take URLs off the frontier and visit them, forever (cancelled when the queue drains)."""
@@ -323,16 +326,22 @@ class Engine:
 
     # --- after the crawl ---------------------------------------------------------------------
 
+    async def _start_twins(self) -> list[_Twin]:
+        """The Markdown-twin conventions the start page follows, checked while the crawl runs."""
+        patterns = (_md_twin, _index_md_twin)
+        found = await asyncio.gather(*(self._has_markdown(p(self.start)) for p in patterns))
+        return [p for p, ok in zip(patterns, found, strict=True) if ok]
+
     async def _probe_markdown(self) -> None:
-        """Detect `<url>.md` / `index.html.md` twins on a few pages, then link them for all pages."""
+        """When the start page has a `.md` twin, confirm on two more pages, then link them all."""
+        if not self._twins or self.outcome.deadline_hit:
+            return  # most sites: decided during the crawl, no request at the end
         kept = sorted(
             (r for r in self.outcome.records if r.kept), key=lambda r: (len(r.url), r.url)
         )
-        sample = [r for r in kept if r.page and not r.page.markdown_url][:3]
-        if len(sample) < 1 or self.outcome.deadline_hit:
-            return
-        for pattern in (_md_twin, _index_md_twin):
-            found = await asyncio.gather(*(self._has_markdown(pattern(r.url)) for r in sample))
+        sample = [r for r in kept if r.url != self.start and r.page and not r.page.markdown_url]
+        for pattern in self._twins:
+            found = await asyncio.gather(*(self._has_markdown(pattern(r.url)) for r in sample[:2]))
             if all(found):
                 self._apply_markdown_pattern(pattern)
                 return
@@ -340,7 +349,10 @@ class Engine:
     async def _has_markdown(self, url: str) -> bool:
         """True when url answers 200 with a Markdown or text body."""
         try:
-            response = await self.fetcher.get(url, check_hop=self._check_hop, accept=MARKDOWN_TYPES)
+            async with self.slots:
+                response = await self.fetcher.get(
+                    url, check_hop=self._check_hop, accept=MARKDOWN_TYPES
+                )
         except FETCH_ERRORS:
             return False
         return response.status == 200 and not response.skipped and bool(response.body.strip())
