@@ -1,114 +1,37 @@
-"""Compose llms.txt and llms-full.txt from page records: pure and deterministic."""
+"""Plan llms.txt from page records: site name, summary, sections in the site's order (pure)."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from urllib.parse import urldefrag, urlsplit
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from urllib.parse import urlsplit
 
-from w3lib.url import safe_url_string
-
-from llmstxt.models import NavItem, Page, PageRecord
-
-SEPARATORS = (" | ", " — ", " – ", " - ", " · ", ": ")
-MAX_DESCRIPTION = 300
-SPLIT_GROUP_AT = 25  # a nav group with more links than this is split into its sub-groups
-GENERAL = "Pages"
-OPTIONAL = "Optional"
-GENERIC_NAV_TITLES = frozenset(
-    {"next", "previous", "prev", "next page", "previous page", "index", "modules", "«", "»"}
-    | {"skip to content", "skip to main content", "back to top", "edit this page", "edit on github"}
+from llmstxt.compose.model import (
+    ACRONYMS,
+    GENERAL,
+    MAX_DESCRIPTION,
+    OPTIONAL,
+    OPTIONAL_ANY,
+    OPTIONAL_FIRST,
+    OPTIONAL_GROUP,
+    OPTIONAL_LAST,
+    POSTS,
+    SEPARATORS,
+    VERSION,
+    Entry,
+    Section,
+    SitePlan,
+    _Doc,
+    _Slot,
+    escape_title,
+    escape_url,
+    one_line,
+    same_text,
 )
-ACRONYMS = frozenset(
-    {"api", "apis", "faq", "faqs", "cli", "sdk", "sdks", "http", "ui", "ux", "rest", "json", "xml"}
-    | {"html", "css", "js", "url", "io", "ai", "ml", "llm", "aws", "gpu", "cpu", "sql", "os", "id"}
-)
-OPTIONAL_FIRST = re.compile(
-    r"(blog|news|posts?|changelog|changes|release[-_]?notes|releases|whats[-_]?new|legal|privacy"
-    r"|terms|tos|cookies?|licen[cs]e|copyright|about|about[-_]us|careers?|jobs|company|press"
-    r"|contact|contact[-_]us|imprint|impressum|archives?|legacy|old[-_]versions?)([-_].*)?"
-)
-OPTIONAL_LAST = re.compile(
-    r"(changelog|release[-_]?notes|whats[-_]?new|privacy([-_]policy)?|terms([-_]of[-_](service|use))?"
-    r"|cookies?([-_]policy)?|licen[cs]e|copyright|about|about[-_].*|careers|contact|imprint|legal)"
-)
-OPTIONAL_ANY = re.compile(r"blog|news|changelog|whatsnew|release[-_]notes|archives?")
-VERSION = re.compile(r"v\d+(\.\d+)*|\d+\.\d+(\.\d+)*")
-FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
-ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*#*[ \t]*")
-SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*")
-POSTS = re.compile(r"blog|news|posts?|articles")
-OPTIONAL_GROUP = re.compile(
-    r"\b(blog|news|changelog|change log|release notes|releases|what'?s new|legal|about|company"
-    r"|careers|jobs|press|contact|archives?|optional)\b",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One link line of llms.txt: `- [title](url): description`."""
-
-    title: str
-    url: str
-    description: str
-
-
-@dataclass(frozen=True)
-class Section:
-    """One `## title` section and its links, in order."""
-
-    title: str
-    entries: tuple[Entry, ...]
-
-
-@dataclass(frozen=True)
-class SitePlan:
-    """What llms.txt says: H1 name, summary, intro paragraph and sections ("Optional" last)."""
-
-    name: str
-    summary: str
-    intro: str
-    sections: tuple[Section, ...]
-
-
-@dataclass(frozen=True)
-class _Doc:
-    """A kept page with what compose derives from its URL."""
-
-    url: str
-    link: str
-    page: Page
-    depth: int
-    sitemap_order: int
-    segs: tuple[str, ...]  # path segments below the site's base path
-
-
-@dataclass(frozen=True)
-class _Slot:
-    """Where a page lands: its section key and its sort key inside the section."""
-
-    key: str
-    order: tuple[int, int, str]
-    group: bool  # the section is a real nav group (never folded)
-
-
-def one_line(text: str) -> str:
-    """text with every run of whitespace (newlines included) collapsed to one space."""
-    return " ".join(text.split())
-
-
-def escape_title(title: str) -> str:
-    """A link title safe for Markdown and for the reference parser (which cannot read `\\]`)."""
-    return one_line(title).replace("\\", "\\\\").replace("[", "(").replace("]", ")")
-
-
-def escape_url(url: str) -> str:
-    """A URL safe inside `(...)`: percent-encoded, parentheses as %28/%29."""
-    safe = safe_url_string(one_line(url).replace(" ", "%20"))
-    return safe.replace("(", "%28").replace(")", "%29")
+from llmstxt.compose.sitenav import _nav_keys, _site_nav
+from llmstxt.models import NavItem, PageRecord
 
 
 def _segments(url: str) -> tuple[str, ...]:
@@ -296,7 +219,7 @@ def _description(doc: _Doc, title: str, boilerplate: set[str]) -> str:
         return ""
     text = _clean_description(raw)
     titles = (title, doc.page.title, doc.page.og_title, doc.page.h1)
-    return "" if any(_same_text(text, t) for t in titles) else text
+    return "" if any(same_text(text, t) for t in titles) else text
 
 
 def _summary(home: _Doc | None, docs: Sequence[_Doc], name: str) -> str:
@@ -309,136 +232,6 @@ def _summary(home: _Doc | None, docs: Sequence[_Doc], name: str) -> str:
         return text
     host = urlsplit(home.url).hostname if home else ""
     return f"An index of the pages of {name}" + (f" ({host})." if host and host != name else ".")
-
-
-def _nav_items(page: Page, host: str) -> tuple[NavItem, ...]:
-    """The page's nav links on the site's host, fragments dropped, generic labels removed."""
-    items = []
-    for item in page.nav:
-        url = urldefrag(item.url)[0]
-        title = one_line(item.title).strip(" »«›‹→←")
-        generic = title.casefold() in GENERIC_NAV_TITLES
-        if url and title and not generic and urlsplit(url).hostname == host:
-            path = tuple(p for p in (one_line(p) for p in item.path) if p)
-            items.append(NavItem(title, url, path))
-    return tuple(items)
-
-
-def _skeleton(nav: tuple[NavItem, ...]) -> tuple[str, ...]:
-    """The ordered top-level keys of a nav: what two pages' navs share even when branches differ."""
-    return tuple(dict.fromkeys(i.path[0] if i.path else i.title for i in nav))
-
-
-def _site_nav(docs: Sequence[_Doc], home: _Doc | None, host: str) -> list[NavItem]:
-    """The nav most pages share (the home page's on a tie), merged with its expanded branches."""
-    # Pages share one nav tuple (extraction interns them): clean each distinct nav once.
-    cleaned: dict[int, tuple[NavItem, ...]] = {}
-    navs = {}
-    for d in docs:
-        if id(d.page.nav) not in cleaned:
-            cleaned[id(d.page.nav)] = _nav_items(d.page, host)
-        navs[d.url] = cleaned[id(d.page.nav)]
-    navs = _drop_per_page_groups(_drop_per_page_links(navs))
-    skeleton_of: dict[int, tuple[str, ...]] = {}
-    for n in navs.values():
-        if id(n) not in skeleton_of:
-            skeleton_of[id(n)] = _skeleton(n)
-
-    def skeleton(nav: tuple[NavItem, ...]) -> tuple[str, ...]:
-        return skeleton_of[id(nav)]
-
-    skeletons = Counter(skeleton(n) for n in navs.values() if n)
-    home_skeleton = skeleton(navs[home.url]) if home else ()
-    best = min(skeletons, key=lambda s: (-skeletons[s], s != home_skeleton, s), default=())
-    if skeletons[best] < max(2, 0.3 * len(docs)):
-        # No nav is shared by enough pages to be the site's own: trust only the home page's.
-        best = home_skeleton
-    if len({i.url for n in navs.values() if skeleton(n) == best for i in n}) < 2:
-        return []  # one link is not a navigation
-    same = [navs[d.url] for d in docs if navs[d.url] and skeleton(navs[d.url]) == best]
-    base = navs[home.url] if home and home_skeleton == best else max(same, key=len)
-    merged = list(base)
-    for nav in dict.fromkeys(same):
-        merged = _merge_nav(merged, nav)
-    return merged
-
-
-def _drop_per_page_links(navs: dict[str, tuple[NavItem, ...]]) -> dict[str, tuple[NavItem, ...]]:
-    """Navs without top-level labels that point somewhere new on every page ("next", "up")."""
-    urls: dict[str, set[str]] = {}
-    for nav in navs.values():
-        for item in nav:
-            if not item.path:
-                urls.setdefault(item.title, set()).add(item.url)
-    moving = {t for t, u in urls.items() if len(u) >= 3}
-    return _filter_navs(navs, lambda i: bool(i.path) or i.title not in moving)
-
-
-def _drop_per_page_groups(navs: dict[str, tuple[NavItem, ...]]) -> dict[str, tuple[NavItem, ...]]:
-    """Navs without groups whose links change on every page ("Previous topic", "This page")."""
-    pages: Counter[str] = Counter()
-    links: Counter[tuple[str, str]] = Counter()
-    for nav in navs.values():
-        grouped = {(i.path[0], i.url) for i in nav if i.path}
-        pages.update({g for g, _ in grouped})
-        links.update(grouped)
-    stable = {g for (g, _), n in links.items() if n * 2 >= pages[g]}
-    moving = {g for g, n in pages.items() if n >= 3 and g not in stable}
-    return _filter_navs(navs, lambda i: not i.path or i.path[0] not in moving)
-
-
-def _filter_navs(
-    navs: dict[str, tuple[NavItem, ...]], keep: Callable[[NavItem], bool]
-) -> dict[str, tuple[NavItem, ...]]:
-    """Each nav filtered by keep; pages that shared a nav tuple still share the result."""
-    done: dict[int, tuple[NavItem, ...]] = {}
-    out = {}
-    for url, nav in navs.items():
-        if id(nav) not in done:
-            done[id(nav)] = tuple(i for i in nav if keep(i))
-        out[url] = done[id(nav)]
-    return out
-
-
-def _merge_nav(merged: list[NavItem], nav: tuple[NavItem, ...]) -> list[NavItem]:
-    """merged with nav's links it lacks, each inserted after the link that precedes it in nav."""
-    where = {item.url: i for i, item in enumerate(merged)}
-    inserts: dict[int, list[NavItem]] = {}
-    anchor = -1
-    for item in nav:
-        if item.url in where:
-            anchor = where[item.url]
-        else:
-            where[item.url] = anchor
-            inserts.setdefault(anchor, []).append(item)
-    if not inserts:
-        return merged
-    out = list(inserts.get(-1, []))
-    for i, item in enumerate(merged):
-        out.append(item)
-        out.extend(inserts.get(i, []))
-    return out
-
-
-def _nav_keys(nav: Sequence[NavItem]) -> list[tuple[str, bool]]:
-    """Each nav link's section key and whether it is a real nav group; big groups split in two."""
-    sizes = Counter(i.path[0] for i in nav if i.path)
-    subs: dict[str, set[str]] = {}
-    for i in nav:
-        if len(i.path) >= 2:
-            subs.setdefault(i.path[0], set()).add(i.path[1])
-    split = {g for g, n in sizes.items() if n > SPLIT_GROUP_AT and len(subs.get(g, ())) >= 2}
-    keys: list[tuple[str, bool]] = []
-    for i in nav:
-        if not i.path:
-            keys.append((i.title, i.title in sizes))
-        elif i.path[0] in split and len(i.path) >= 2:
-            keys.append((f"{i.path[0]}: {i.path[1]}", True))
-        elif i.path[0] in split and i.title in subs[i.path[0]]:
-            keys.append((f"{i.path[0]}: {i.title}", True))
-        else:
-            keys.append((i.path[0], True))
-    return keys
 
 
 def _relative(url: str, base: tuple[str, ...]) -> tuple[str, ...]:
@@ -640,127 +433,3 @@ def _entry(doc: _Doc, affixes: Sequence[tuple[str, str]], boilerplate: set[str])
     """The llms.txt line of one page."""
     title = escape_title(_title(doc, affixes))
     return Entry(title, escape_url(doc.link), _description(doc, title, boilerplate))
-
-
-def render_llms_txt(plan: SitePlan) -> str:
-    """The llms.txt text of a plan."""
-    lines = [f"# {plan.name}", "", f"> {plan.summary}", "", plan.intro, ""]
-    for section in plan.sections:
-        lines += [f"## {section.title}", ""]
-        lines += [_link_line(e) for e in section.entries]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _link_line(entry: Entry) -> str:
-    """`- [title](url): description`, without the colon when there is no description."""
-    tail = f": {entry.description}" if entry.description else ""
-    return f"- [{entry.title}]({entry.url}){tail}"
-
-
-def compose(records: Iterable[PageRecord], start_url: str) -> str:
-    """The llms.txt of the kept records."""
-    return render_llms_txt(plan_site(records, start_url))
-
-
-def render_llms_full(
-    plan: SitePlan,
-    records: Iterable[PageRecord],
-    markdown_of: Callable[[str], str | None],
-    budget_bytes: int = 10 * 1024 * 1024,
-) -> str:
-    """llms-full.txt: each entry's Markdown in llms.txt order, stopping before budget_bytes."""
-    sources = _sources(records)
-    parts = [f"# {plan.name}\n\n> {plan.summary}\n"]
-    size = len(parts[0].encode())
-    left_out: list[Entry] = []
-    for entry in (e for section in plan.sections for e in section.entries):
-        if not left_out:
-            block = _page_block(entry, markdown_of(sources.get(entry.url, entry.url)))
-            if size + len(block.encode()) + 1 <= budget_bytes:
-                parts.append(block)
-                size += len(block.encode()) + 1
-                continue
-        left_out.append(entry)
-    if left_out:
-        parts.append(_left_out_note(left_out, budget_bytes))
-    return "\n".join(parts)
-
-
-def _sources(records: Iterable[PageRecord]) -> dict[str, str]:
-    """Each llms.txt link URL -> the record URL its Markdown is kept under."""
-    found: dict[str, str] = {}
-    for r in records:
-        if r.kept and r.page is not None:
-            link = escape_url(r.page.markdown_url or r.url)
-            found[link] = min(found.get(link, r.url), r.url, key=lambda u: (len(u), u))
-    return found
-
-
-def _page_block(entry: Entry, markdown: str | None) -> str:
-    """`## title`, the source line and the page's Markdown with its headings demoted."""
-    body = demote_headings(markdown or "", entry.title) or entry.description
-    block = f"## {entry.title}\n\nSource: {entry.url}\n"
-    return block + (f"\n{body}\n" if body else "")
-
-
-def _left_out_note(left_out: Sequence[Entry], budget_bytes: int) -> str:
-    """The closing note that says which pages did not fit."""
-    n = len(left_out)
-    what = "1 page was" if n == 1 else f"{n} pages were"
-    lines = [f"## Left out\n\n{what} left out to keep this file within {budget_bytes} bytes:\n"]
-    lines += [_link_line(Entry(e.title, e.url, "")) for e in left_out]
-    return "\n".join(lines) + "\n"
-
-
-def demote_headings(markdown: str, title: str = "") -> str:
-    """markdown with its headings moved to level 3 and below, a leading title heading dropped."""
-    lines = _atx_lines(markdown.strip("\n").splitlines())
-    first = ATX.fullmatch(lines[0][1]) if lines and lines[0][0] else None
-    if first and title and _same_text(first.group(2) or "", title):
-        lines = lines[1:]
-        while lines and not lines[0][1].strip():
-            lines = lines[1:]
-    levels = [level for level, _ in lines if level]
-    shift = max(0, 3 - min(levels)) if levels else 0
-    out: list[str] = []
-    for level, line in lines:
-        if level:
-            text = ATX.fullmatch(line)
-            heading = (text.group(2) or "") if text else line
-            line = "#" * min(6, level + shift) + (f" {heading}" if heading else "")
-        out.append(line)
-    return "\n".join(out).strip("\n")
-
-
-def _same_text(a: str, b: str) -> bool:
-    """True when two strings say the same words, ignoring case and punctuation."""
-    return re.sub(r"\W+", "", a.casefold()) == re.sub(r"\W+", "", b.casefold())
-
-
-def _atx_lines(lines: Sequence[str]) -> list[tuple[int, str]]:
-    """(heading level or 0, line) for each line, setext headings rewritten as ATX, fences skipped."""
-    out: list[tuple[int, str]] = []
-    fence = ""
-    paragraph = False  # the previous line is plain paragraph text (a setext underline may follow)
-    for line in lines:
-        opener = FENCE.match(line)
-        if fence or opener:
-            marker = opener.group(1) if opener else ""
-            if not fence:
-                fence = marker
-            elif marker[:1] == fence[0] and len(marker) >= len(fence):
-                fence = ""
-            out.append((0, line))
-            paragraph = False
-        elif (atx := ATX.fullmatch(line)) is not None:
-            out.append((len(atx.group(1)), line))
-            paragraph = False
-        elif paragraph and SETEXT.fullmatch(line):
-            level = 1 if line.strip().startswith("=") else 2
-            out[-1] = (level, "#" * level + " " + out[-1][1].strip())
-            paragraph = False
-        else:
-            out.append((0, line))
-            paragraph = bool(line.strip()) and not re.match(r" {0,3}([-*+>]|\d+[.)])(\s|$)", line)
-    return out
