@@ -60,7 +60,8 @@ def test_no_full_writes_no_llms_full(serve_site: Any, tmp_path: Path) -> None:
     _, base = serve_site(pages=20, traps=False)
     result = generate_sync(base + "/", tmp_path, full=False)
     assert result.llms_full_txt is None
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["llms.txt", "report.json"]
+    outputs = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+    assert outputs == ["llms.txt", "report.json"]
 
 
 def test_path_prefix_scope(serve_site: Any, tmp_path: Path) -> None:
@@ -122,7 +123,8 @@ def test_cli_generate_writes_the_files(serve_site: Any, tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = run_cli("generate", base + "/", "--out", str(out), "--max-pages", "50")
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["llms-full.txt", "llms.txt", "report.json"]
+    outputs = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert outputs == ["llms-full.txt", "llms.txt", "report.json"]
     kept = json.loads((out / "report.json").read_text())["pages"]["kept"]
     assert kept == len(site.site.expected_kept())
     assert run_cli("validate", str(out / "llms.txt")).returncode == 0

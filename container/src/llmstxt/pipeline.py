@@ -21,6 +21,7 @@ from llmstxt.compose import plan_site, render_llms_full, render_llms_txt
 from llmstxt.config import CrawlConfig
 from llmstxt.crawl.engine import CrawlOutcome, Engine
 from llmstxt.crawl.guard import AddressGuard, guarded_transport
+from llmstxt.crawl.state import CrawlState, save_state
 from llmstxt.crawl.urls import canonicalize
 from llmstxt.errors import InputError
 from llmstxt.models import PageRecord
@@ -30,6 +31,7 @@ from llmstxt.spool import MarkdownSpool
 LLMS_TXT = "llms.txt"
 LLMS_FULL_TXT = "llms-full.txt"
 REPORT_JSON = "report.json"
+STATE_FILE = ".llmstxt-state.jsonl.gz"  # the last good crawl, for conditional GETs next time
 
 
 @dataclass(slots=True)
@@ -98,14 +100,18 @@ async def crawl_and_compose(
     *,
     sink: ProgressSink = null_sink,
     client: httpx.AsyncClient | None = None,
+    previous: CrawlState | None = None,
 ) -> tuple[CrawlOutcome, str, str | None, float]:
-    """Crawl and compose in memory: (outcome, llms.txt, llms-full.txt or None, compose seconds)."""
+    """Crawl and compose in memory: (outcome, llms.txt, llms-full.txt or None, compose seconds).
+
+    With `previous` (the last good crawl's state) unchanged pages cost a conditional GET.
+    """
     check_start_url(config.start_url)
     async with AsyncExitStack() as stack:
         if client is None:
             client = await stack.enter_async_context(make_client(config))
         executor = stack.enter_context(extract_pool(config.extract_workers))
-        outcome = await Engine(config, client, spool, sink, executor).run()
+        outcome = await Engine(config, client, spool, sink, executor, previous).run()
     records = outcome.records
     sink(
         Progress(
@@ -135,12 +141,22 @@ async def generate(
     sink: ProgressSink | None = None,
     client: httpx.AsyncClient | None = None,
 ) -> GenerateResult:
-    """Crawl config.start_url and write llms.txt, llms-full.txt and report.json into out_dir."""
+    """Crawl config.start_url and write llms.txt, llms-full.txt and report.json into out_dir.
+
+    An earlier run's state in out_dir makes this a cheap recrawl (conditional GETs); the state is
+    replaced only after a crawl that succeeded.
+    """
     began = time.monotonic()
-    with MarkdownSpool() as spool:
-        outcome, llms_txt, full, compose_s = await crawl_and_compose(
-            config, spool, sink=sink or null_sink, client=client
-        )
+    previous = load_previous(out_dir, config.start_url)
+    try:
+        with MarkdownSpool() as spool:
+            outcome, llms_txt, full, compose_s = await crawl_and_compose(
+                config, spool, sink=sink or null_sink, client=client, previous=previous
+            )
+            write_state(out_dir, config.start_url, outcome, spool)
+    finally:
+        if previous is not None:
+            previous.close()
     timings = {
         "total_s": time.monotonic() - began,
         "crawl_s": outcome.seconds,
@@ -151,6 +167,18 @@ async def generate(
     outputs[REPORT_JSON] = json.dumps(report, indent=2) + "\n"
     files = write_outputs(out_dir, outputs)
     return GenerateResult(outcome.records, report, llms_txt, full, files)
+
+
+def load_previous(out_dir: Path, start_url: str) -> CrawlState | None:
+    """The state an earlier run left in out_dir for this start URL, if any."""
+    path = out_dir / STATE_FILE
+    return CrawlState.load(path, start_url) if path.is_file() else None
+
+
+def write_state(out_dir: Path, start_url: str, outcome: CrawlOutcome, spool: MarkdownSpool) -> None:
+    """Keep this crawl's validators, pages and links beside the outputs for the next run."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_state(out_dir / STATE_FILE, start_url, outcome.records, outcome.links, spool)
 
 
 def write_outputs(out_dir: Path, outputs: dict[str, str]) -> dict[str, Path]:
@@ -184,6 +212,7 @@ def build_report(
             "fetched": len(records),
             "kept": sum(1 for r in records if r.kept),
             "failed": sum(1 for r in records if r.error),
+            "not_modified": sum(1 for r in records if r.status == 304),
             "skipped": dict(sorted(skipped.items())),
         },
         "errors": dict(sorted(errors.items())),

@@ -20,6 +20,7 @@ from llmstxt.crawl.fetch import Fetcher, Response, error_kind
 from llmstxt.crawl.frontier import FROM_LINK, FROM_SITEMAP, Frontier, Item
 from llmstxt.crawl.robots import RobotsPolicy, policy_from_response, robots_url
 from llmstxt.crawl.sitemap import parse_sitemap
+from llmstxt.crawl.state import CrawlState
 from llmstxt.crawl.urls import Scope, canonicalize
 from llmstxt.errors import (
     BlockedAddress,
@@ -46,6 +47,7 @@ class CrawlOutcome:
     start_url: str
     records: list[PageRecord] = field(default_factory=list, repr=False)
     refused: list[tuple[str, int, str]] = field(default_factory=list, repr=False)
+    links: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)  # for the state
     requests: int = 0
     bytes: int = 0
     seconds: float = 0.0
@@ -63,9 +65,11 @@ class Engine:
         spool: MarkdownSpool,
         sink: ProgressSink = null_sink,
         executor: Executor | None = None,
+        previous: CrawlState | None = None,
     ) -> None:
         self.config = config
         self.executor = executor
+        self.previous = previous
         self.slots = asyncio.Semaphore(config.concurrency)  # requests in flight to the site
         self.spool = spool
         self.sink = sink
@@ -83,6 +87,7 @@ class Engine:
         self.outcome = CrawlOutcome(self.start)
         self._fetched: set[str] = set()
         self._raw_seen: set[str] = set()
+        self._strings: dict[str, str] = {}  # one copy of each link URL kept for the state
         self._twins: list[_Twin] = []  # Markdown-twin conventions the start page follows
         self._navs: dict[tuple[tuple[str, str, tuple[str, ...]], ...], tuple[NavItem, ...]] = {}
         self._counts: Counter[str] = Counter()
@@ -245,11 +250,42 @@ class Engine:
         try:
             # The slot covers the request only: a page being parsed does not hold up the next fetch.
             async with self.slots:
-                response = await self.fetcher.get(item.url, check_hop=self._check_hop)
+                response = await self.fetcher.get(
+                    item.url, check_hop=self._check_hop, headers=self._conditional(item.url)
+                )
         except FETCH_ERRORS as exc:
             self._record(PageRecord(item.url, item.depth, error=error_kind(exc)), item)
             return
         self._record(await self._process(item, response), item)
+
+    def _shared(self, links: tuple[str, ...]) -> tuple[str, ...]:
+        """links with each URL string stored once per crawl (nav links repeat on every page)."""
+        strings = self._strings
+        return tuple(strings.setdefault(link, link) for link in links)
+
+    def _conditional(self, url: str) -> dict[str, str]:
+        """Validators from the last crawl, so an unchanged page costs a 304."""
+        if self.previous is None:
+            return {}
+        return self.previous.conditional_headers(url, need_markdown=self.config.full)
+
+    def _reuse(self, item: Item, response: Response) -> PageRecord | None:
+        """The last crawl's record of a page the server says has not changed (304)."""
+        previous = self.previous.pages.get(item.url) if self.previous else None
+        if response.status != 304 or previous is None or self.previous is None:
+            return None
+        if self.config.full:
+            self.spool.put(item.url, self.previous.spool.get(item.url) or "")
+        self.outcome.links[item.url] = previous.links
+        for link in previous.links:
+            self._discover(link, item.depth + 1)
+        return dataclasses.replace(
+            previous.record,
+            depth=item.depth,
+            status=304,
+            lastmod=item.lastmod,
+            sitemap_order=item.sitemap_order,
+        )
 
     async def _extract(self, url: str, body: bytes, charset: str | None) -> Page:
         """Extract in the worker process when there is one: the event loop keeps fetching meanwhile."""
@@ -281,6 +317,8 @@ class Engine:
         )
         if response.skipped:
             return dataclasses.replace(base, skipped=response.skipped)
+        if (reused := self._reuse(item, response)) is not None:
+            return reused
         if response.status != 200:
             return dataclasses.replace(base, error=f"http_{response.status}")
         if url != item.url:
@@ -292,6 +330,7 @@ class Engine:
         if page.markdown is not None:
             self.spool.put(url, page.markdown)
             page = dataclasses.replace(page, markdown=None)
+        self.outcome.links[url] = () if page.nofollow else self._shared(page.links)
         if not page.nofollow:
             for link in page.links:
                 self._discover(link, item.depth + 1)

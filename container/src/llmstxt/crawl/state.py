@@ -1,0 +1,134 @@
+"""What the last good crawl of a site learnt, so the next one sends conditional GETs and reuses pages.
+
+Kept per page: the record (validators, sitemap lastmod, the extracted page), its links (a page
+answered 304 still leads to the rest of the site) and its Markdown (in a disk spool, so memory
+stays flat). Stored as gzipped JSON lines; the CLI keeps it in the output folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from llmstxt.models import NavItem, Page, PageRecord
+from llmstxt.spool import MarkdownSpool
+
+FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """One page as the last crawl left it."""
+
+    record: PageRecord
+    links: tuple[str, ...]
+    has_markdown: bool
+
+
+class CrawlState:
+    """The previous crawl's pages by URL, with their Markdown in a spool."""
+
+    def __init__(self, start_url: str) -> None:
+        self.start_url = start_url
+        self.pages: dict[str, Previous] = {}
+        self.spool = MarkdownSpool()
+        self._navs: dict[tuple[NavItem, ...], tuple[NavItem, ...]] = {}  # pages share navs
+        self._strings: dict[str, str] = {}  # and link URLs
+
+    def conditional_headers(self, url: str, need_markdown: bool) -> dict[str, str]:
+        """If-None-Match / If-Modified-Since for url, when reusing its old record would do."""
+        previous = self.pages.get(url)
+        if previous is None or previous.record.page is None:
+            return {}
+        if need_markdown and not previous.has_markdown:
+            return {}
+        headers = {}
+        if previous.record.etag:
+            headers["If-None-Match"] = previous.record.etag
+        if previous.record.last_modified:
+            headers["If-Modified-Since"] = previous.record.last_modified
+        return headers
+
+    def close(self) -> None:
+        """Delete the spool."""
+        self.spool.close()
+
+    @classmethod
+    def load(cls, path: Path, start_url: str) -> CrawlState | None:
+        """The state saved at path for this start URL, or None (absent, other site, unreadable)."""
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                header = json.loads(f.readline())
+                if header != {"format": FORMAT, "start_url": start_url}:
+                    return None
+                state = cls(start_url)
+                for line in f:
+                    state._add(json.loads(line))
+        except (OSError, ValueError, KeyError, TypeError, EOFError):
+            return None
+        return state
+
+    def _add(self, row: dict[str, Any]) -> None:
+        """Take one saved page."""
+        record = record_from_json(row["record"], self._navs)
+        markdown = row.get("markdown")
+        if markdown is not None:
+            self.spool.put(record.url, markdown)
+        links = tuple(self._strings.setdefault(link, link) for link in row["links"])
+        self.pages[record.url] = Previous(record, links, markdown is not None)
+
+
+def save_state(
+    path: Path,
+    start_url: str,
+    records: Iterable[PageRecord],
+    links: Mapping[str, tuple[str, ...]],
+    spool: MarkdownSpool,
+) -> None:
+    """Write the state of a good crawl atomically (only fetched pages with a page are kept)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=1) as f:
+        f.write(json.dumps({"format": FORMAT, "start_url": start_url}) + "\n")
+        for r in records:
+            if r.page is None or r.error:
+                continue
+            row: dict[str, Any] = {"record": record_to_json(r), "links": list(links.get(r.url, ()))}
+            row["markdown"] = spool.get(r.url)
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
+_RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(PageRecord) if f.name != "page")
+_PAGE_FIELDS = tuple(f.name for f in dataclasses.fields(Page) if f.name != "nav")
+
+
+def record_to_json(r: PageRecord) -> dict[str, Any]:
+    """A record as plain JSON data (by hand: dataclasses.asdict deep-copies every nav item)."""
+    data: dict[str, Any] = {name: getattr(r, name) for name in _RECORD_FIELDS}
+    page = r.page
+    if page is not None:
+        data["page"] = {name: getattr(page, name) for name in _PAGE_FIELDS}
+        data["page"]["nav"] = [[i.title, i.url, i.path] for i in page.nav]
+    else:
+        data["page"] = None
+    return data
+
+
+def record_from_json(
+    data: dict[str, Any], navs: dict[tuple[NavItem, ...], tuple[NavItem, ...]] | None = None
+) -> PageRecord:
+    """The record record_to_json wrote; navs (if given) makes equal navs one shared tuple."""
+    page = data.pop("page")
+    if page is not None:
+        nav = tuple(NavItem(title, url, tuple(path)) for title, url, path in page["nav"])
+        page["nav"] = nav if navs is None else navs.setdefault(nav, nav)
+        page["breadcrumbs"] = tuple(page["breadcrumbs"])
+        page["links"] = tuple(page["links"])
+        page = Page(**page)
+    return PageRecord(**data, page=page)
