@@ -144,15 +144,12 @@ This file lists the pages of Python 3.11 documentation (https://docs.python.org/
 - [General Python FAQ](https://docs.python.org/3/faq/general.html)
 - [Programming FAQ](https://docs.python.org/3/faq/programming.html)
 
-## Pages
-
-- [Index](https://docs.python.org/3/genindex.html)
-
 ## Optional
 
 - [What’s New In Python 3.11](https://docs.python.org/3/whatsnew/3.11.html)
 - [History and License](https://docs.python.org/3/license.html)
 - [Copyright](https://docs.python.org/3/copyright.html)
+- [Index](https://docs.python.org/3/genindex.html)
 """
 
 
@@ -863,5 +860,6 @@ def test_a_folder_index_heads_its_path_section_and_repeated_titles_say_where() -
     plan = plan_site(records, ACME)
     assert [(s.title, [e.title for e in s.entries]) for s in plan.sections] == [
         ("Pages", ["Acme"]),
-        ("Lib", ["Library", "Index (A)", "Index (B c)"]),
+        # The path section takes the name the site gives its folder (its index page's title).
+        ("Library", ["Library", "Index (A)", "Index (B c)"]),
     ]

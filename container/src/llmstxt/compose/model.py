@@ -29,7 +29,8 @@ OPTIONAL_FIRST = re.compile(
 )
 OPTIONAL_LAST = re.compile(
     r"(changelog|release[-_]?notes|whats[-_]?new|privacy([-_]policy)?|terms([-_]of[-_](service|use))?"
-    r"|cookies?([-_]policy)?|licen[cs]e|copyright|about|about[-_].*|careers|contact|imprint|legal)"
+    r"|cookies?([-_]policy)?|licen[cs]e|copyright|about|about[-_].*|careers|contact|imprint|legal"
+    r"|genindex([-_].*)?|(py-?)?modindex|sitemap)"  # generated index pages (Sphinx) are lookups
 )
 OPTIONAL_ANY = re.compile(r"blog|news|changelog|whatsnew|release[-_]notes|archives?")
 VERSION = re.compile(r"v\d+(\.\d+)*|\d+\.\d+(\.\d+)*")

@@ -358,7 +358,27 @@ def _sections(
     ranks = {k: layout.rank(k, [d for _, d in v], home_titles) for k, v in placed.items()}
     if home is not None and any(d is home for _, d in placed.get(GENERAL, [])):
         ranks[GENERAL] = (0,)
+    for key, title in _folder_names(placed, groups, affixes).items():
+        placed[title] = placed.pop(key)
+        ranks[title] = ranks.pop(key)
     return _finish(placed, groups, ranks, version, docs, affixes)
+
+
+def _folder_names(
+    placed: dict[str, list[tuple[tuple[int, int, str], _Doc]]],
+    groups: set[str],
+    affixes: Sequence[tuple[str, str]],
+) -> dict[str, str]:
+    """Path sections named as the site names them: by the title of their folder's index page."""
+    names: dict[str, str] = {}
+    for key, items in placed.items():
+        if key in groups or key == GENERAL:
+            continue
+        index = next((d for _, d in items if len(d.segs) == 1 and _is_folder_index(d.url)), None)
+        title = _title(index, affixes) if index else ""
+        if title and title not in placed and title not in names.values():
+            names[key] = title
+    return names
 
 
 _Placed = tuple[tuple[int, ...], tuple[int, int, str]]
