@@ -863,3 +863,15 @@ def test_a_folder_index_heads_its_path_section_and_repeated_titles_say_where() -
         # The path section takes the name the site gives its folder (its index page's title).
         ("Library", ["Library", "Index (A)", "Index (B c)"]),
     ]
+
+
+def test_pages_of_a_path_section_follow_their_folder_index_links() -> None:
+    links = tuple(ACME + f"guide/{name}.html" for name in ("zebra", "apple", "mango"))
+    records = [rec(ACME, 0, title="Acme")]
+    records += [rec(ACME + "guide/", title="Guide", links=links)]
+    records += [rec(ACME + f"guide/{name}.html", title=name.title()) for name in ("apple", "mango")]
+    records += [rec(ACME + f"guide/{name}.html", title=name.title()) for name in ("zebra", "kiwi")]
+    plan = plan_site(records, ACME)
+    guide = next(s for s in plan.sections if s.title == "Guide")
+    # The index first, then the order its links give, then what it does not list (by URL).
+    assert [e.title for e in guide.entries] == ["Guide", "Zebra", "Apple", "Mango", "Kiwi"]

@@ -31,6 +31,7 @@ from llmstxt.compose.model import (
     same_text,
 )
 from llmstxt.compose.sitenav import _nav_keys, _site_nav
+from llmstxt.crawl.urls import canonicalize, is_folder_index
 from llmstxt.models import NavItem, PageRecord
 
 
@@ -44,10 +45,31 @@ def _segments(url: str) -> tuple[str, ...]:
     return tuple(segs)
 
 
-def _is_folder_index(url: str) -> bool:
-    """True for a folder's own page: `/guide/` or `/guide/index.html`."""
-    path = urlsplit(url).path
-    return path.endswith("/") or bool(re.search(r"/index(\.html?|\.md)?$", path))
+UNLISTED = 1_000_000  # after every page a folder index lists
+
+
+def _folder_listings(docs: Sequence[_Doc]) -> dict[str, int]:
+    """Each page's position among the links of its own folder's index page (a toctree's order)."""
+    folders = {_folder(d.url): d for d in docs if is_folder_index(d.url) and d.page.links}
+    positions: dict[str, dict[str, int]] = {}
+    listed: dict[str, int] = {}
+    for doc in docs:
+        folder = _folder(doc.url)
+        index = folders.get(folder)
+        if index is None or index is doc:
+            continue
+        if folder not in positions:
+            positions[folder] = {}
+            for i, link in enumerate(index.page.links):
+                positions[folder].setdefault(canonicalize(link), i)
+        if doc.url in positions[folder]:
+            listed[doc.url] = positions[folder][doc.url]
+    return listed
+
+
+def _folder(url: str) -> str:
+    """The folder a URL's page sits in: `https://x/a/b.html` and `https://x/a/` -> `https://x/a/`."""
+    return url.split("?", 1)[0].rsplit("/", 1)[0] + "/"
 
 
 def _base_segments(start_url: str) -> tuple[str, ...]:
@@ -243,8 +265,11 @@ def _relative(url: str, base: tuple[str, ...]) -> tuple[str, ...]:
 class _Layout:
     """Assigns every page a section from the site nav, its URL prefix or its first path segment."""
 
-    def __init__(self, nav: Sequence[NavItem], base: tuple[str, ...]) -> None:
+    def __init__(
+        self, nav: Sequence[NavItem], base: tuple[str, ...], docs: Sequence[_Doc] = ()
+    ) -> None:
         self.nav = nav
+        self.listed = _folder_listings(docs)
         self.keys = _nav_keys(nav)
         self.at: dict[str, int] = {}
         self.prefixes: dict[tuple[str, ...], list[int]] = {}
@@ -267,11 +292,11 @@ class _Layout:
                 )
                 anchor = max(i for i in cands if self.keys[i][0] == key)
                 return _Slot(key, (anchor, 1, doc.link), self.keys[anchor][1])
-        folder = _is_folder_index(doc.url)
+        folder = is_folder_index(doc.url)
         if len(doc.segs) >= 2 or (folder and doc.segs):
-            return _Slot(
-                _segment_title(doc.segs[0]), (len(self.nav), int(not folder), doc.link), False
-            )
+            # A folder's index page first, then its pages in the order the index lists them.
+            place = 0 if folder else 1 + self.listed.get(doc.url, UNLISTED)
+            return _Slot(_segment_title(doc.segs[0]), (len(self.nav), place, doc.link), False)
         return _Slot(GENERAL, (len(self.nav), 1, doc.link), False)
 
     def rank(self, key: str, docs: Sequence[_Doc], home_links: Sequence[str]) -> tuple[int, ...]:
@@ -341,7 +366,7 @@ def _sections(
     affixes: Sequence[tuple[str, str]],
 ) -> tuple[Section, ...]:
     """The ordered sections: nav groups, path sections, a general section, Optional last."""
-    layout = _Layout(nav, base)
+    layout = _Layout(nav, base, docs)
     version = _current_version(docs)
     home_links = [_relative(u, base) for u in (home.page.links if home else ())]
     home_titles = [_segment_title(s[0]) for s in home_links if s]
@@ -374,7 +399,7 @@ def _folder_names(
     for key, items in placed.items():
         if key in groups or key == GENERAL:
             continue
-        index = next((d for _, d in items if len(d.segs) == 1 and _is_folder_index(d.url)), None)
+        index = next((d for _, d in items if len(d.segs) == 1 and is_folder_index(d.url)), None)
         title = _title(index, affixes) if index else ""
         if title and title not in placed and title not in names.values():
             names[key] = title

@@ -21,7 +21,7 @@ from llmstxt.crawl.frontier import FROM_LINK, FROM_SITEMAP, Frontier, Item
 from llmstxt.crawl.robots import RobotsPolicy, policy_from_response, robots_url
 from llmstxt.crawl.sitemap import parse_sitemap
 from llmstxt.crawl.state import CrawlState
-from llmstxt.crawl.urls import Scope, canonicalize
+from llmstxt.crawl.urls import Scope, canonicalize, is_folder_index
 from llmstxt.errors import (
     BlockedAddress,
     FetchError,
@@ -337,7 +337,9 @@ class Engine:
         if page.canonical and page.canonical != url:
             self._discover(page.canonical, item.depth)
         noindex = page.noindex or "noindex" in response.headers.get("x-robots-tag", "").lower()
-        if item.depth > 0:  # links served the frontier; the home page's keep the site's own order
+        if item.depth > 0 and not is_folder_index(url):
+            # Links served the frontier; the home and folder index pages keep them: they give the
+            # site's own order of its sections and of the pages in each.
             page = dataclasses.replace(page, links=())
         return dataclasses.replace(base, page=page, skipped="noindex" if noindex else "")
 

@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from llmstxt import __version__
 from llmstxt.models import NavItem, Page, PageRecord
 from llmstxt.spool import MarkdownSpool
 
-FORMAT = 1
+# The state's records hold this version's extraction: another version (or format) starts afresh.
+FORMAT = f"1/{__version__}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -331,3 +331,11 @@ def _port(scheme: str, port: int | None) -> str:
     if port is None or (scheme, port) in (("http", 80), ("https", 443)):
         return ""
     return str(port)
+
+
+_FOLDER_INDEX = re.compile(r"/(index(\.html?|\.md)?)?$")
+
+
+def is_folder_index(url: str) -> bool:
+    """True for a folder's own page: `/guide/` or `/guide/index.html` (its links list the folder)."""
+    return bool(_FOLDER_INDEX.search(url.split("?", 1)[0].split("#", 1)[0]))
