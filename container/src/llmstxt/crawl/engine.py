@@ -330,17 +330,18 @@ class Engine:
         if page.markdown is not None:
             self.spool.put(url, page.markdown)
             page = dataclasses.replace(page, markdown=None)
-        self.outcome.links[url] = () if page.nofollow else self._shared(page.links)
+        links = self._shared(page.links)
+        self.outcome.links[url] = () if page.nofollow else links
         if not page.nofollow:
             for link in page.links:
                 self._discover(link, item.depth + 1)
         if page.canonical and page.canonical != url:
             self._discover(page.canonical, item.depth)
         noindex = page.noindex or "noindex" in response.headers.get("x-robots-tag", "").lower()
-        if item.depth > 0 and not is_folder_index(url):
-            # Links served the frontier; the home and folder index pages keep them: they give the
-            # site's own order of its sections and of the pages in each.
-            page = dataclasses.replace(page, links=())
+        # Links served the frontier; the home and folder index pages keep them (one shared copy of
+        # each URL): they give the site's own order of its sections and of the pages in each.
+        keep = item.depth == 0 or is_folder_index(url)
+        page = dataclasses.replace(page, links=links if keep else ())
         return dataclasses.replace(base, page=page, skipped="noindex" if noindex else "")
 
     def _record(self, record: PageRecord, item: Item) -> None:
