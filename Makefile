@@ -45,6 +45,7 @@ unit: venv
 
 bench: venv
 	$(PY) -m bench
+	$(PY) -m bench.service
 
 clean:
 	rm -rf $(VENV) .cache out .pytest_cache .mypy_cache .ruff_cache
