@@ -10,6 +10,6 @@ serve: venv
 
 # Headless Chromium for the web page's end-to-end tests (Debian's package; Playwright drives it).
 browser-deps:
-	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
 test-deps: browser-deps
