@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import io
 import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from llmstxt import __version__
 from llmstxt.models import NavItem, Page, PageRecord
@@ -66,14 +67,28 @@ class CrawlState:
         """The state saved at path for this start URL, or None (absent, other site, unreadable)."""
         try:
             with gzip.open(path, "rt", encoding="utf-8") as f:
-                header = json.loads(f.readline())
-                if header != {"format": FORMAT, "start_url": start_url}:
-                    return None
-                state = cls(start_url)
-                for line in f:
-                    state._add(json.loads(line))
+                return cls._read(f, start_url)
         except (OSError, ValueError, KeyError, TypeError, EOFError):
             return None
+
+    @classmethod
+    def from_bytes(cls, data: bytes, start_url: str) -> CrawlState | None:
+        """The state dump_state produced, or None (other site, other version, unreadable)."""
+        try:
+            with gzip.open(io.BytesIO(data), "rt", encoding="utf-8") as f:
+                return cls._read(f, start_url)
+        except (OSError, ValueError, KeyError, TypeError, EOFError):
+            return None
+
+    @classmethod
+    def _read(cls, f: IO[str], start_url: str) -> CrawlState | None:
+        """Read a header line, then one page a line."""
+        header = json.loads(f.readline())
+        if header != {"format": FORMAT, "start_url": start_url}:
+            return None
+        state = cls(start_url)
+        for line in f:
+            state._add(json.loads(line))
         return state
 
     def _add(self, row: dict[str, Any]) -> None:
@@ -93,17 +108,41 @@ def save_state(
     links: Mapping[str, tuple[str, ...]],
     spool: MarkdownSpool,
 ) -> None:
-    """Write the state of a good crawl atomically (only fetched pages with a page are kept)."""
+    """Write the state of a good crawl to path atomically."""
     tmp = path.with_name(f".{path.name}.tmp")
     with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=1) as f:
-        f.write(json.dumps({"format": FORMAT, "start_url": start_url}) + "\n")
-        for r in records:
-            if r.page is None or r.error:
-                continue
-            row: dict[str, Any] = {"record": record_to_json(r), "links": list(links.get(r.url, ()))}
-            row["markdown"] = spool.get(r.url)
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        _write(f, start_url, records, links, spool)
     os.replace(tmp, path)
+
+
+def dump_state(
+    start_url: str,
+    records: Iterable[PageRecord],
+    links: Mapping[str, tuple[str, ...]],
+    spool: MarkdownSpool,
+) -> bytes:
+    """The state of a good crawl as bytes, for a store (the service keeps it per site)."""
+    buffer = io.BytesIO()
+    with gzip.open(buffer, "wt", encoding="utf-8", compresslevel=1) as f:
+        _write(f, start_url, records, links, spool)
+    return buffer.getvalue()
+
+
+def _write(
+    f: IO[str],
+    start_url: str,
+    records: Iterable[PageRecord],
+    links: Mapping[str, tuple[str, ...]],
+    spool: MarkdownSpool,
+) -> None:
+    """A header line, then each fetched page with a page record, its links and its Markdown."""
+    f.write(json.dumps({"format": FORMAT, "start_url": start_url}) + "\n")
+    for r in records:
+        if r.page is None or r.error:
+            continue
+        row: dict[str, Any] = {"record": record_to_json(r), "links": list(links.get(r.url, ()))}
+        row["markdown"] = spool.get(r.url)
+        f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
 _RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(PageRecord) if f.name != "page")

@@ -16,7 +16,8 @@ from typing import Any
 import httpx
 
 from llmstxt.config import CrawlConfig
-from llmstxt.errors import BlockedAddress, CrawlError, InputError, LlmstxtError
+from llmstxt.crawl.state import CrawlState, dump_state
+from llmstxt.errors import BlockedAddress, CrawlError, InputError, LlmstxtError, StoreError
 from llmstxt.pipeline import crawl_and_compose
 from llmstxt.progress import Progress
 from llmstxt.service.logs import JobLog
@@ -299,10 +300,22 @@ class JobRunner:
         request = live.request
         config = self.crawl_config(request)
         client = self._client_factory(config) if self._client_factory else None
-        with MarkdownSpool() as spool:
-            outcome, llms_txt, full, _ = await crawl_and_compose(
-                config, spool, sink=lambda event: self._on_progress(live, event), client=client
-            )
+        previous = await self._previous_state(request.site, config.start_url)
+        try:
+            with MarkdownSpool() as spool:
+                outcome, llms_txt, full, _ = await crawl_and_compose(
+                    config,
+                    spool,
+                    sink=lambda event: self._on_progress(live, event),
+                    client=client,
+                    previous=previous,
+                )
+                state = await asyncio.to_thread(
+                    dump_state, config.start_url, outcome.records, outcome.links, spool
+                )
+        finally:
+            if previous is not None:
+                previous.close()
         kept = sum(1 for r in outcome.records if r.kept)
         live.publish({"type": "log", "content": f"Composed llms.txt from {kept} pages"})
         site = await self._enroll(request)
@@ -315,10 +328,20 @@ class JobRunner:
             failures=0,
             page_count=kept,
         )
+        # The next crawl of this site sends conditional GETs; losing this only makes it dearer.
+        with contextlib.suppress(StoreError):
+            await self.store.save_state(site.site, state)
         live.result = llms_txt
         live.progress = live.progress | {"phase": "done", "kept": kept, "url": "", "message": ""}
         live.publish({"type": "progress", "content": live.progress})
         await self._finish(live, "succeeded")
+
+    async def _previous_state(self, site: str, start_url: str) -> CrawlState | None:
+        """The last good crawl of the site, for conditional GETs; None when there is none."""
+        data = await self.store.load_state(site)
+        if not data:
+            return None
+        return await asyncio.to_thread(CrawlState.from_bytes, data, start_url)
 
     async def _enroll(self, request: JobRequest) -> SiteRecord:
         """Create or update the site record with this request's settings."""
