@@ -1,7 +1,7 @@
 """Scheduled recrawls: claim due sites under a lease, run each as a job, release with the next time.
 
-A first cut: each due site is crawled in full through the job runner (incremental recrawls with
-conditional GETs belong to the engine). Leases make two triggers, or two service processes sharing
+Each due site runs as a job through the job runner, which recrawls incrementally from the site's
+saved crawl state (conditional GETs). Leases make two triggers, or two service processes sharing
 one store, split the due sites instead of crawling one twice; a lease left by a dead process expires.
 """
 
