@@ -7,9 +7,12 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 
 from llmstxt.config import CrawlConfig
+from llmstxt.crawl.state import CrawlState
+from llmstxt.errors import DegradedCrawl
 from llmstxt.pipeline import STATE_FILE, generate
 from tests.sites.serve import BackgroundServer
 
@@ -93,3 +96,18 @@ def test_state_from_another_site_is_ignored(tmp_path: Path) -> None:
         result = _crawl(other.base, tmp_path)
     assert result.report["pages"]["not_modified"] == 0
     assert all(status == 200 for path, status in site.log if path.endswith(".html"))
+
+
+def test_a_recrawl_that_loses_most_pages_leaves_the_good_output(tmp_path: Path) -> None:
+    site = Site()
+    with BackgroundServer(site.app) as server:
+        first = _crawl(server.base, tmp_path)
+        good = (tmp_path / "llms.txt").read_bytes()
+        site.titles = {"a": "Alpha"}  # b, c and d now answer 404 and the nav lists only a
+        with pytest.raises(DegradedCrawl):
+            _crawl(server.base, tmp_path)
+    assert first.report["pages"]["kept"] == 5
+    assert (tmp_path / "llms.txt").read_bytes() == good
+    state = CrawlState.load(tmp_path / STATE_FILE, server.base + "/")
+    assert state is not None and len(state.pages) == 5  # the good crawl's state, kept too
+    state.close()

@@ -34,4 +34,7 @@ class CrawlConfig:
     allow_private_networks: bool = True  # the CLI user runs it; the service turns this off
     allowed_cidrs: tuple[str, ...] = ()  # opened even when private networks are not
     http2: bool = True
+    min_keep_ratio: float = (
+        0.5  # a recrawl keeping fewer pages than this share of the last is refused
+    )
     extract_workers: int = 1  # processes that parse pages beside the event loop (0: inline)

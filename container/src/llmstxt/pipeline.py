@@ -23,7 +23,7 @@ from llmstxt.crawl.engine import CrawlOutcome, Engine
 from llmstxt.crawl.guard import AddressGuard, guarded_transport
 from llmstxt.crawl.state import CrawlState, save_state
 from llmstxt.crawl.urls import canonicalize
-from llmstxt.errors import InputError
+from llmstxt.errors import DegradedCrawl, InputError
 from llmstxt.models import PageRecord
 from llmstxt.progress import Progress, ProgressSink, null_sink
 from llmstxt.spool import MarkdownSpool
@@ -72,6 +72,22 @@ def make_client(config: CrawlConfig) -> httpx.AsyncClient:
     )
 
 
+def check_not_degraded(
+    records: list[PageRecord], previous: CrawlState | None, ratio: float
+) -> None:
+    """Refuse a recrawl that kept far fewer pages than the last good one (site half down, a block
+    page, a broken deploy): its output must not replace the good one."""
+    if previous is None:
+        return
+    before = sum(1 for p in previous.pages.values() if p.record.kept)
+    kept = sum(1 for r in records if r.kept)
+    if before and kept < ratio * before:
+        raise DegradedCrawl(
+            f"kept {kept} pages where the last good crawl kept {before}; "
+            "the previous output is left as it was"
+        )
+
+
 @contextmanager
 def extract_pool(workers: int) -> Iterator[Executor | None]:
     """Worker processes for extraction, so parsing runs beside the fetching (None: inline)."""
@@ -113,6 +129,7 @@ async def crawl_and_compose(
         executor = stack.enter_context(extract_pool(config.extract_workers))
         outcome = await Engine(config, client, spool, sink, executor, previous).run()
     records = outcome.records
+    check_not_degraded(records, previous, config.min_keep_ratio)
     sink(
         Progress(
             phase="composing",
