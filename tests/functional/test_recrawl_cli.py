@@ -111,3 +111,12 @@ def test_a_recrawl_that_loses_most_pages_leaves_the_good_output(tmp_path: Path) 
     state = CrawlState.load(tmp_path / STATE_FILE, server.base + "/")
     assert state is not None and len(state.pages) == 5  # the good crawl's state, kept too
     state.close()
+
+
+def test_a_smaller_page_budget_is_not_a_loss(tmp_path: Path) -> None:
+    site = Site()
+    with BackgroundServer(site.app) as server:
+        _crawl(server.base, tmp_path)
+        config = CrawlConfig(start_url=server.base + "/", max_pages=2, extract_workers=0)
+        second = asyncio.run(generate(config, tmp_path))
+    assert second.report["pages"]["kept"] == 2

@@ -22,7 +22,7 @@ from llmstxt.config import CrawlConfig
 from llmstxt.crawl.engine import CrawlOutcome, Engine
 from llmstxt.crawl.guard import AddressGuard, guarded_transport
 from llmstxt.crawl.state import CrawlState, save_state
-from llmstxt.crawl.urls import canonicalize
+from llmstxt.crawl.urls import Scope, canonicalize
 from llmstxt.errors import DegradedCrawl, InputError
 from llmstxt.models import PageRecord
 from llmstxt.progress import Progress, ProgressSink, null_sink
@@ -73,15 +73,20 @@ def make_client(config: CrawlConfig) -> httpx.AsyncClient:
 
 
 def check_not_degraded(
-    records: list[PageRecord], previous: CrawlState | None, ratio: float
+    records: list[PageRecord], previous: CrawlState | None, config: CrawlConfig
 ) -> None:
     """Refuse a recrawl that kept far fewer pages than the last good one (site half down, a block
-    page, a broken deploy): its output must not replace the good one."""
+    page, a broken deploy): its output must not replace the good one. Only pages this crawl's
+    settings still ask for count (a smaller --max-pages or a new --exclude is not a loss)."""
     if previous is None:
         return
-    before = sum(1 for p in previous.pages.values() if p.record.kept)
+    scope = Scope.from_start(config.start_url, config.include, config.exclude)
+    wanted = sum(
+        1 for p in previous.pages.values() if p.record.kept and not scope.reason(p.record.url)
+    )
+    before = min(wanted, config.max_pages)
     kept = sum(1 for r in records if r.kept)
-    if before and kept < ratio * before:
+    if before and kept < config.min_keep_ratio * before:
         raise DegradedCrawl(
             f"kept {kept} pages where the last good crawl kept {before}; "
             "the previous output is left as it was"
@@ -129,7 +134,7 @@ async def crawl_and_compose(
         executor = stack.enter_context(extract_pool(config.extract_workers))
         outcome = await Engine(config, client, spool, sink, executor, previous).run()
     records = outcome.records
-    check_not_degraded(records, previous, config.min_keep_ratio)
+    check_not_degraded(records, previous, config)
     sink(
         Progress(
             phase="composing",
