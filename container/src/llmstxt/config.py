@@ -26,7 +26,6 @@ class CrawlConfig:
     max_url_length: int = 2048
     max_retries: int = 3
     max_retry_after: float = 30.0  # a longer Retry-After is not waited for
-    max_pages_per_host: int = 5000
     max_query_variants: int = 20  # distinct query strings allowed per path
     max_repeated_segments: int = 2  # a path segment repeated more often is a trap
     max_redirects: int = 10

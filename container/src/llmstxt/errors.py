@@ -5,7 +5,6 @@ LlmstxtError
 ├── CrawlError            a whole crawl cannot proceed
 │   ├── UnreachableSite   the start URL could not be fetched at all
 │   ├── NothingToCrawl    robots.txt, scope or content left no HTML page to read
-│   ├── DeadlineExceeded  the overall crawl deadline passed before any page was kept
 │   └── DegradedCrawl     a recrawl kept far fewer pages than the last good one
 ├── BlockedAddress        the SSRF guard refused a host or address
 ├── FetchError            one request failed (recorded on the page, never raised past the engine)
@@ -35,10 +34,6 @@ class UnreachableSite(CrawlError):
 
 class NothingToCrawl(CrawlError):
     """robots.txt, scope or content left no HTML page to read."""
-
-
-class DeadlineExceeded(CrawlError):
-    """The overall deadline passed before any page was kept."""
 
 
 class DegradedCrawl(CrawlError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,6 @@ class PageRecord:
     last_modified: str = ""
     lastmod: str = ""  # from the sitemap
     sitemap_order: int = -1  # position in the sitemaps, -1 when found by links only
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def kept(self) -> bool:

@@ -74,13 +74,7 @@ class Engine:
         self.spool = spool
         self.sink = sink
         self.fetcher = Fetcher(client, config)
-        self.scope = Scope.from_start(
-            config.start_url,
-            config.include,
-            config.exclude,
-            config.max_url_length,
-            config.max_repeated_segments,
-        )
+        self.scope = self._scope_for(config.start_url)
         self.start = canonicalize(config.start_url)
         self.robots = RobotsPolicy.allow_all()
         self.frontier = Frontier(config.max_pages, config.max_depth, config.max_query_variants)
@@ -137,6 +131,13 @@ class Engine:
             self.fetcher.limiter = AsyncLimiter(1, self.robots.crawl_delay)
             await self.fetcher.limiter.acquire()
 
+    def _scope_for(self, start_url: str) -> Scope:
+        """The crawl's scope when it starts at start_url."""
+        c = self.config
+        return Scope.from_start(
+            start_url, c.include, c.exclude, c.max_url_length, c.max_repeated_segments
+        )
+
     def _adopt_host(self, response: Response) -> None:
         """When robots.txt redirects to another variant of the same site (www, https), crawl that."""
         if not response.redirected_from or response.status != 200:
@@ -148,13 +149,7 @@ class Engine:
         path = self.start[self.start.index("/", self.start.index("//") + 2) :]
         self.start = canonicalize(origin + path)
         self.outcome.start_url = self.start
-        self.scope = Scope.from_start(
-            self.start,
-            self.config.include,
-            self.config.exclude,
-            self.config.max_url_length,
-            self.config.max_repeated_segments,
-        )
+        self.scope = self._scope_for(self.start)
 
     async def _load_sitemaps(self) -> None:
         """Read every sitemap (robots Sitemap: lines, else /sitemap.xml), following indexes."""
