@@ -5,22 +5,32 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from functools import cache
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import httpx
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as Bar
 
 from llmstxt.config import DEFAULT_USER_AGENT, CrawlConfig
 from llmstxt.errors import CrawlError, InputError, LlmstxtError
 from llmstxt.pipeline import check_start_url, generate
 from llmstxt.progress import Progress, ProgressSink
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress as Bar
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-err = Console(stderr=True)
+
+
+@cache
+def _err() -> Console:
+    """The stderr console, built on first use: rich's import is 40 ms a crawl need not pay."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
 
 EXIT_INPUT, EXIT_CRAWL, EXIT_INVALID = 2, 3, 1
 
@@ -86,7 +96,7 @@ def _run_generate(config: CrawlConfig, out_dir: Path) -> None:
         except KeyboardInterrupt:
             _fail("interrupted; nothing was written", 130)
     pages = result.report["pages"]
-    err.print(
+    _err().print(
         f"[green]✓[/] {pages['kept']} pages kept of {pages['fetched']} fetched "
         f"in {result.report['timings']['total_s']:.1f}s"
     )
@@ -103,14 +113,17 @@ class _progress_sink:
         self.last = 0.0
 
     def __enter__(self) -> ProgressSink:
-        if err.is_terminal:
+        if _err().is_terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as Bar
+
             self.bar = Bar(
                 TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("kept {task.fields[kept]} · errors {task.fields[errors]}"),
                 TimeElapsedColumn(),
-                console=err,
+                console=_err(),
                 transient=True,
             )
             self.bar.start()
@@ -158,7 +171,7 @@ def validate_cmd(
         print(f"{target}:{p.line}: {p.code}: {p.message}")
     if problems:
         raise typer.Exit(EXIT_INVALID)
-    err.print(f"[green]✓[/] {target} is a valid llms.txt")
+    _err().print(f"[green]✓[/] {target} is a valid llms.txt")
 
 
 def _read_target(target: str) -> str:
@@ -178,7 +191,7 @@ def _read_target(target: str) -> str:
 
 def _fail(message: str, code: int) -> NoReturn:
     """Print one line to stderr and exit with code."""
-    err.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    _err().print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

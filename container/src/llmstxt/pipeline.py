@@ -21,6 +21,7 @@ from llmstxt.compose import plan_site, render_llms_full, render_llms_txt
 from llmstxt.config import CrawlConfig
 from llmstxt.crawl.engine import CrawlOutcome, Engine
 from llmstxt.crawl.guard import AddressGuard, guarded_transport
+from llmstxt.crawl.netio import AsyncioBackend, transport_with
 from llmstxt.crawl.state import CrawlState, save_state
 from llmstxt.crawl.urls import Scope, canonicalize
 from llmstxt.errors import DegradedCrawl, InputError
@@ -54,8 +55,9 @@ def make_client(config: CrawlConfig) -> httpx.AsyncClient:
     # httpcore checks every pooled connection on each request.
     size = config.concurrency + 4
     limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
-    transport = None
-    if not config.allow_private_networks:
+    if config.allow_private_networks:
+        transport = transport_with(AsyncioBackend(), http2=config.http2, limits=limits)
+    else:
         guard = AddressGuard.from_settings(False, config.allowed_cidrs)
         transport = guarded_transport(guard, http2=config.http2, limits=limits)
     return httpx.AsyncClient(

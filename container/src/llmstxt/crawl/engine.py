@@ -13,7 +13,6 @@ from functools import partial
 from typing import Any
 
 import httpx
-from aiolimiter import AsyncLimiter
 
 from llmstxt.config import CrawlConfig
 from llmstxt.crawl.fetch import Fetcher, Response, error_kind
@@ -128,6 +127,8 @@ class Engine:
         if self.robots.crawl_delay:
             # Every later request (pages, sitemaps, retries, redirect hops) waits its turn; the
             # robots.txt request just made takes the first one.
+            from aiolimiter import AsyncLimiter  # only sites with a Crawl-delay need it
+
             self.fetcher.limiter = AsyncLimiter(1, self.robots.crawl_delay)
             await self.fetcher.limiter.acquire()
 

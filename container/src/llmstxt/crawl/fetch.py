@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
 import httpx
-from aiolimiter import AsyncLimiter
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -21,6 +21,9 @@ from tenacity import (
 from llmstxt.config import CrawlConfig
 from llmstxt.crawl.urls import canonicalize
 from llmstxt.errors import BlockedAddress, BodyTooLarge, FetchError, RetryableStatus
+
+if TYPE_CHECKING:
+    from aiolimiter import AsyncLimiter
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 HTML_TYPES = ("text/html", "application/xhtml+xml")

@@ -18,6 +18,7 @@ from typing import Any
 import httpcore
 import httpx
 
+from llmstxt.crawl.netio import AsyncioBackend, transport_with
 from llmstxt.errors import BlockedAddress
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -113,7 +114,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         self, guard: AddressGuard, inner: httpcore.AsyncNetworkBackend | None = None
     ) -> None:
         self.guard = guard
-        self.inner = inner or httpcore.AnyIOBackend()
+        self.inner = inner or AsyncioBackend()
 
     async def connect_tcp(
         self,
@@ -157,7 +158,4 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 
 def guarded_transport(guard: AddressGuard, **kwargs: Any) -> httpx.AsyncHTTPTransport:
     """An httpx transport whose every connection passes through the guard."""
-    transport = httpx.AsyncHTTPTransport(**kwargs)
-    # httpx does not expose network_backend; the pool is built just above, so swapping it is safe.
-    transport._pool._network_backend = GuardedBackend(guard)
-    return transport
+    return transport_with(GuardedBackend(guard), **kwargs)
