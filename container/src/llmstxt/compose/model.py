@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from w3lib.url import safe_url_string
 
@@ -103,6 +104,7 @@ def escape_title(title: str) -> str:
     return one_line(title).replace("\\", "\\\\").replace("[", "(").replace("]", ")")
 
 
+@lru_cache(maxsize=16384)  # each page's URL is escaped twice (dedup key, then its entry)
 def escape_url(url: str) -> str:
     """A URL safe inside `(...)`: percent-encoded, parentheses as %28/%29."""
     safe = safe_url_string(one_line(url).replace(" ", "%20"))
