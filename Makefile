@@ -46,6 +46,7 @@ unit: venv
 bench: venv
 	$(PY) -m bench
 	$(PY) -m bench.service
+	$(PY) -m bench.recrawl
 
 clean:
 	rm -rf $(VENV) .cache out .pytest_cache .mypy_cache .ruff_cache

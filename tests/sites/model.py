@@ -131,6 +131,7 @@ class PageSpec:
     canonical: str | None = None  # path the page declares as canonical
     same_as: str | None = None  # serves the content of that path
     chapter: int = 0
+    revised: bool = False  # changed since the first version: new body, description and dates
 
 
 @dataclass
@@ -146,6 +147,7 @@ class SiteSpec:
     slow_s: float = 3.0  # the slow trap answers after this long
     huge_bytes: int = 6 * 1024 * 1024
     busy_times: int = 1  # 429 answers before the busy page succeeds
+    changed: int = 0  # pages revised since the first version (see Site.revise)
 
 
 @dataclass
@@ -185,6 +187,29 @@ class Site:
         }
         return {p.path for p in self.pages.values() if p.kind in bad}
 
+    def revise(self, count: int) -> list[str]:
+        """Revise exactly count pages (and un-revise the rest); their paths, in site order.
+
+        The same count always picks the same pages, spread across the site: ordinary sitemap
+        pages with a description of their own, none whose content another page serves. Titles
+        stay, so no other page (whose nav lists titles) changes with them.
+        """
+        targets = {p.same_as for p in self.pages.values() if p.same_as}
+        candidates = [
+            p
+            for p in self.pages.values()
+            if p.kind == "page"
+            and p.in_sitemap
+            and p.description not in (None, BOILERPLATE)
+            and p.path not in targets
+        ]
+        if count > len(candidates):
+            raise ValueError(f"only {len(candidates)} pages can be revised")
+        chosen = {candidates[k * len(candidates) // count].path for k in range(count)}
+        for page in self.pages.values():
+            page.revised = page.path in chosen
+        return [p for p in self.pages if p in chosen]
+
     def chapter_heads(self, section: str) -> list[PageSpec]:
         """The first page of each sidebar chapter of a section."""
         pages = [p for p in self.sections.get(section, []) if p.kind == "page"]
@@ -213,6 +238,8 @@ def build_site(spec: SiteSpec) -> Site:
     _add_specials(site)
     if spec.traps:
         _add_traps(site)
+    if spec.changed:
+        site.revise(spec.changed)
     return site
 
 

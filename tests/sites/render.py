@@ -22,6 +22,8 @@ from tests.sites.model import (
 
 OFF_SITE = ("https://example.org/acme", "https://github.com/acme/acme")
 LAST_MODIFIED = "Mon, 01 Jan 2024 00:00:00 GMT"
+REVISED_LAST_MODIFIED = "Tue, 02 Jan 2024 00:00:00 GMT"  # of a revised page
+LASTMOD, REVISED_LASTMOD = "2024-01-01", "2024-01-02"  # sitemap <lastmod>
 # real documentation pages carry inline scripts; a parser must skip them
 THEME_SCRIPT = (
     "document.documentElement.dataset.theme = localStorage.getItem('theme') || 'auto';"
@@ -51,13 +53,15 @@ def sitemap_index(base: str) -> str:
 
 def child_sitemap(site: Site, base: str, name: str) -> bytes:
     """One gzipped child sitemap: blog pages in "blog", everything else in "docs"."""
-    urls = [
-        p.path
+    pages = [
+        p
         for p in site.pages.values()
         if p.in_sitemap and (p.path.startswith("/blog/") == (name == "blog"))
     ]
     body = "".join(
-        f"<url><loc>{xml_escape(base + u)}</loc><lastmod>2024-01-01</lastmod></url>" for u in urls
+        f"<url><loc>{xml_escape(base + p.path)}</loc>"
+        f"<lastmod>{REVISED_LASTMOD if p.revised else LASTMOD}</lastmod></url>"
+        for p in pages
     )
     xml = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -95,13 +99,20 @@ def _head(page: PageSpec, canonical: bool) -> str:
         f"<script>{THEME_SCRIPT}</script>",
     ]
     if page.description is not None:
-        parts.append(f'<meta name="description" content="{escape(page.description)}">')
+        parts.append(f'<meta name="description" content="{escape(description(page))}">')
     if page.kind == "noindex":
         parts.append('<meta name="robots" content="noindex, follow">')
     target = page.canonical or (page.path if page.same_as is None else None)
     if canonical and target:
         parts.append(f'<link rel="canonical" href="{target}">')
     return "".join(f"  {p}\n" for p in parts)
+
+
+def description(page: PageSpec) -> str | None:
+    """The page's meta description; a revised page says something new (and its own)."""
+    if page.revised:
+        return f"{page.title} now covers the new options, with updated examples."
+    return page.description
 
 
 def _full_title(page: PageSpec) -> str:
@@ -143,6 +154,8 @@ def _article(site: Site, page: PageSpec) -> str:
     ]
     toc = "".join(f'<li><a href="#s{i}">{h}</a></li>' for i, h in enumerate(headings))
     body = "".join(_subsection(rng, i, h) for i, h in enumerate(headings))
+    if page.revised:
+        body = f"<p>Revised: {escape(page.title)} gained new options this week.</p>\n" + body
     return (
         f'<article>\n<h1>{escape(h1)}</h1>\n<p class="lead">{_sentence(rng, 30)}</p>\n'
         f'<nav class="page-toc"><ul>{toc}</ul></nav>\n{body}{_page_links(site, page)}</article>\n'

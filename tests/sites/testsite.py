@@ -1,6 +1,9 @@
 """The generated documentation site with traps, served by aiohttp (library or `python -m`).
 
-python -m tests.sites.testsite --pages 500 --latency-ms 50 --port 8765 [--no-traps]
+python -m tests.sites.testsite --pages 500 --latency-ms 50 --port 8765 [--no-traps] [--changed 3]
+
+--changed N serves N pages revised (new body, description, ETag, Last-Modified and sitemap
+lastmod), the same N every time: a recrawl after a restart with it must fetch exactly those.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ class Reply:
     content_type: str = HTML
     headers: dict[str, str] = field(default_factory=dict)
     cacheable: bool = False  # a page: ETag, Last-Modified and gzip apply
+    last_modified: str = render.LAST_MODIFIED
 
 
 class TestSite:
@@ -121,7 +125,8 @@ class TestSite:
             self.site, source, canonical=page.kind != "alias" or bool(page.canonical)
         )
         headers = {"X-Robots-Tag": "noindex"} if page.kind == "x_robots" else {}
-        return Reply(body=html.encode(), headers=headers, cacheable=True)
+        modified = render.REVISED_LAST_MODIFIED if source.revised else render.LAST_MODIFIED
+        return Reply(body=html.encode(), headers=headers, cacheable=True, last_modified=modified)
 
     def _special(self, path: str, base: str, month: str) -> Reply | None:
         """robots.txt, sitemaps, feeds, files, login and search; None for ordinary pages."""
@@ -186,10 +191,10 @@ class TestSite:
             plain, packed, etag = self._cached(request.path_qs, body)
             headers |= {
                 "ETag": etag,
-                "Last-Modified": render.LAST_MODIFIED,
+                "Last-Modified": reply.last_modified,
                 "Vary": "Accept-Encoding",
             }
-            if _not_modified(request, etag):
+            if _not_modified(request, etag, reply.last_modified):
                 return web.Response(status=304, headers=headers)
             if "gzip" in request.headers.get("Accept-Encoding", ""):
                 headers["Content-Encoding"] = "gzip"
@@ -209,7 +214,7 @@ class TestSite:
         return hit
 
 
-def _not_modified(request: web.Request, etag: str) -> bool:
+def _not_modified(request: web.Request, etag: str, last_modified: str) -> bool:
     """True when the request's validators show the client already has this version."""
     match = request.headers.get("If-None-Match")
     if match is not None:
@@ -218,7 +223,7 @@ def _not_modified(request: web.Request, etag: str) -> bool:
     if since is None:
         return False
     try:
-        return parsedate_to_datetime(since) >= parsedate_to_datetime(render.LAST_MODIFIED)
+        return parsedate_to_datetime(since) >= parsedate_to_datetime(last_modified)
     except (TypeError, ValueError):
         return False
 
@@ -237,9 +242,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-traps", action="store_true")
+    parser.add_argument("--changed", type=int, default=0, help="serve N pages revised")
     args = parser.parse_args(argv)
     spec = SiteSpec(
-        pages=args.pages, seed=args.seed, latency_ms=args.latency_ms, traps=not args.no_traps
+        pages=args.pages,
+        seed=args.seed,
+        latency_ms=args.latency_ms,
+        traps=not args.no_traps,
+        changed=args.changed,
     )
     serve_forever(TestSite(spec).app(), args.port)
 

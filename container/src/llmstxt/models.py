@@ -62,6 +62,9 @@ class PageRecord:
     last_modified: str = ""
     lastmod: str = ""  # from the sitemap
     sitemap_order: int = -1  # position in the sitemaps, -1 when found by links only
+    # Why the last crawl's page was reused: "not_modified" (the server answered 304) or
+    # "lastmod" (not requested at all: its sitemap <lastmod> is the one the last crawl saw).
+    reused: str = ""
 
     @property
     def kept(self) -> bool:

@@ -236,7 +236,8 @@ def build_report(
             "fetched": len(records),
             "kept": sum(1 for r in records if r.kept),
             "failed": sum(1 for r in records if r.error),
-            "not_modified": sum(1 for r in records if r.status == 304),
+            "not_modified": sum(1 for r in records if r.reused == "not_modified"),
+            "unchanged": sum(1 for r in records if r.reused == "lastmod"),
             "skipped": dict(sorted(skipped.items())),
         },
         "errors": dict(sorted(errors.items())),
@@ -263,4 +264,6 @@ def _url_row(r: PageRecord) -> dict[str, Any]:
         row["skipped"] = r.skipped
     if r.error:
         row["error"] = r.error
+    if r.reused:
+        row["reused"] = r.reused
     return row

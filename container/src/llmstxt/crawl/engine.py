@@ -19,7 +19,7 @@ from llmstxt.crawl.fetch import Fetcher, Response, error_kind
 from llmstxt.crawl.frontier import FROM_LINK, FROM_SITEMAP, Frontier, Item
 from llmstxt.crawl.robots import RobotsPolicy, policy_from_response, robots_url
 from llmstxt.crawl.sitemap import parse_sitemap
-from llmstxt.crawl.state import CrawlState
+from llmstxt.crawl.state import CrawlState, Previous
 from llmstxt.crawl.urls import Scope, canonicalize, is_folder_index
 from llmstxt.errors import (
     BlockedAddress,
@@ -84,6 +84,8 @@ class Engine:
         self._twins: list[_Twin] = []  # Markdown-twin conventions the start page follows
         self._navs: dict[tuple[tuple[str, str, tuple[str, ...]], ...], tuple[NavItem, ...]] = {}
         self._counts: Counter[str] = Counter()
+        self._lastmods: dict[str, str] = {}  # each sitemap page's <lastmod>, by canonical URL
+        self._sitemaps_read = asyncio.Event()
 
     async def run(self) -> CrawlOutcome:
         """Crawl the site within its limits and deadline; raise when nothing at all can be read."""
@@ -155,6 +157,13 @@ class Engine:
     async def _load_sitemaps(self) -> None:
         """Read every sitemap (robots Sitemap: lines, else /sitemap.xml), following indexes."""
         self._emit("sitemaps")
+        try:
+            await self._read_sitemaps()
+        finally:
+            self._sitemaps_read.set()
+
+    async def _read_sitemaps(self) -> None:
+        """Send every sitemap entry to the frontier and note its lastmod."""
         pending = list(self.robots.sitemaps) or self._default_sitemaps()
         seen: set[str] = set()
         order = 0
@@ -169,6 +178,8 @@ class Engine:
                 parsed = parse_sitemap(body, url)
                 pending.extend(canonicalize(c, url) for c in parsed.children)
                 for entry in parsed.entries:
+                    if entry.lastmod:  # also for pages the links found first
+                        self._lastmods[canonicalize(self.scope.to_site(entry.url))] = entry.lastmod
                     self._discover(entry.url, 1, FROM_SITEMAP, entry.lastmod, order)
                     order += 1
 
@@ -243,6 +254,15 @@ class Engine:
         if item.url in self._fetched:
             return  # a redirect from another URL already brought this page
         self._fetched.add(item.url)
+        if self.previous is not None and item.depth > 0:
+            # A recrawl decides by sitemap lastmod; the start page goes first, as in any crawl.
+            await self._sitemaps_read.wait()
+        # The lastmod known when the request goes out: a page fetched before its sitemap entry
+        # was read keeps none, so a change in between cannot hide behind a newer lastmod.
+        item.lastmod = self._lastmods.get(item.url, item.lastmod)
+        if (unchanged := self._unchanged(item)) is not None:
+            self._record(unchanged, item)
+            return
         try:
             # The slot covers the request only: a page being parsed does not hold up the next fetch.
             async with self.slots:
@@ -265,22 +285,46 @@ class Engine:
             return {}
         return self.previous.conditional_headers(url, need_markdown=self.config.full)
 
+    def _unchanged(self, item: Item) -> PageRecord | None:
+        """The last crawl's record of a page whose sitemap lastmod has not moved since: no
+        request at all. A page without lastmod, or whose record lacks what is asked, is fetched."""
+        if self.previous is None or not item.lastmod:
+            return None
+        previous = self.previous.pages.get(item.url)
+        if previous is None or previous.record.lastmod != item.lastmod:
+            return None
+        if previous.record.page is None or (self.config.full and not previous.has_markdown):
+            return None
+        return self._reuse_previous(item, previous, "lastmod", status=0)
+
     def _reuse(self, item: Item, response: Response) -> PageRecord | None:
         """The last crawl's record of a page the server says has not changed (304)."""
         previous = self.previous.pages.get(item.url) if self.previous else None
-        if response.status != 304 or previous is None or self.previous is None:
+        if response.status != 304 or previous is None:
             return None
-        if self.config.full:
+        return self._reuse_previous(item, previous, "not_modified", status=304)
+
+    def _reuse_previous(
+        self, item: Item, previous: Previous, reused: str, status: int
+    ) -> PageRecord:
+        """Keep a page as the last crawl left it; its links still lead on, as a fetch's would."""
+        if self.config.full and self.previous is not None:
             self.spool.put(item.url, self.previous.spool.get(item.url) or "")
         self.outcome.links[item.url] = previous.links
         for link in previous.links:
             self._discover(link, item.depth + 1)
+        record = previous.record
+        if record.page is not None and record.page.canonical not in ("", item.url):
+            self._discover(record.page.canonical, item.depth)
         return dataclasses.replace(
-            previous.record,
+            record,
             depth=item.depth,
-            status=304,
+            status=status,
             lastmod=item.lastmod,
             sitemap_order=item.sitemap_order,
+            reused=reused,
+            # Which copy of a duplicate wins is decided again among this crawl's pages.
+            skipped="" if record.skipped == "duplicate" else record.skipped,
         )
 
     async def _extract(self, url: str, body: bytes, charset: str | None) -> Page:

@@ -424,15 +424,24 @@ class JobRunner:
 
 
 def link_changes(old: str, new: str) -> dict[str, Any]:
-    """A short summary of the links added to and removed from an llms.txt."""
+    """A short summary of an llms.txt's links: added, removed, and changed (new title or
+    description), each sorted and capped at 50."""
     before, after = _links(old), _links(new)
+    changed = [url for url, entry in after.items() if before.get(url, entry) != entry]
     return {
-        "added": sorted(after - before)[:50],
-        "removed": sorted(before - after)[:50],
+        "added": sorted(after.keys() - before.keys())[:50],
+        "removed": sorted(before.keys() - after.keys())[:50],
+        "changed": sorted(changed)[:50],
         "links": len(after),
     }
 
 
-def _links(text: str) -> set[str]:
-    """The link targets of an llms.txt's list items."""
-    return set(re.findall(r"^\s*-\s*\[[^\]]*\]\(([^)\s]+)\)", text, flags=re.MULTILINE))
+_LINK_ITEM = re.compile(
+    r"^\s*-\s*\[(?P<title>(?:\\.|[^\]\\])*)\]\((?P<url>[^)\s]+)\)(?::\s*(?P<notes>.*))?$",
+    flags=re.MULTILINE,
+)
+
+
+def _links(text: str) -> dict[str, tuple[str, str]]:
+    """The link targets of an llms.txt's list items, each with its title and description."""
+    return {m["url"]: (m["title"], m["notes"] or "") for m in _LINK_ITEM.finditer(text)}

@@ -18,7 +18,6 @@ from llmstxt.service.jobs import JobRequest, JobRunner, LiveJob, QueueFull
 from llmstxt.service.logs import logger
 from llmstxt.store import SiteRecord, Store
 
-LEASE_SECONDS = 15 * 60
 MAX_BACKOFF_MINUTES = 7 * 24 * 60
 
 
@@ -60,7 +59,8 @@ class Recrawler:
         limit = self.runner.free_slots
         if limit == 0:
             return []
-        sites = await self.store.claim_due(time.time(), self.owner, LEASE_SECONDS, limit)
+        lease = self.runner.settings.lease_seconds
+        sites = await self.store.claim_due(time.time(), self.owner, lease, limit)
         started = []
         for site in sites:
             live = await self._start(site, links_base)

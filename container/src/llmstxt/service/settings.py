@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     ws_ping_seconds: float = Field(default=15.0, gt=0, le=20.0)
     retry_after_seconds: int = Field(default=30, ge=1)
+    # A recrawl's hold on a site: a service that dies mid-crawl leaves it, and it expires.
+    lease_seconds: float = Field(default=15 * 60, gt=0)
     log_level: str = "INFO"
 
     @field_validator("api_keys", "allowed_cidrs", "cors_origins", mode="before")
