@@ -22,7 +22,8 @@ from llmstxt.models import NavItem, Page, PageRecord
 from llmstxt.spool import MarkdownSpool
 
 # The state's records hold this version's extraction: another version (or format) starts afresh.
-FORMAT = f"1/{__version__}"
+# Format 2: a page's nav is written once, where it first appears; later pages name it by number.
+FORMAT = f"2/{__version__}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ class CrawlState:
         self.start_url = start_url
         self.pages: dict[str, Previous] = {}
         self.spool = MarkdownSpool()
-        self._navs: dict[tuple[NavItem, ...], tuple[NavItem, ...]] = {}  # pages share navs
+        self._navs: list[tuple[NavItem, ...]] = []  # pages share navs, by number in the file
         self._strings: dict[str, str] = {}  # and link URLs
 
     def conditional_headers(self, url: str, need_markdown: bool) -> dict[str, str]:
@@ -87,8 +88,12 @@ class CrawlState:
         if header != {"format": FORMAT, "start_url": start_url}:
             return None
         state = cls(start_url)
-        for line in f:
-            state._add(json.loads(line))
+        try:
+            for line in f:
+                state._add(json.loads(line))
+        except BaseException:
+            state.close()  # a state that cannot be read whole is not used: drop its spool too
+            raise
         return state
 
     def _add(self, row: dict[str, Any]) -> None:
@@ -137,10 +142,12 @@ def _write(
 ) -> None:
     """A header line, then each fetched page with a page record, its links and its Markdown."""
     f.write(json.dumps({"format": FORMAT, "start_url": start_url}) + "\n")
+    navs: dict[tuple[NavItem, ...], int] = {}
     for r in records:
         if r.page is None or r.error:
             continue
-        row: dict[str, Any] = {"record": record_to_json(r), "links": list(links.get(r.url, ()))}
+        record = record_to_json(r, navs)
+        row: dict[str, Any] = {"record": record, "links": list(links.get(r.url, ()))}
         row["markdown"] = spool.get(r.url)
         f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
@@ -149,26 +156,45 @@ _RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(PageRecord) if f.name 
 _PAGE_FIELDS = tuple(f.name for f in dataclasses.fields(Page) if f.name != "nav")
 
 
-def record_to_json(r: PageRecord) -> dict[str, Any]:
-    """A record as plain JSON data (by hand: dataclasses.asdict deep-copies every nav item)."""
+def record_to_json(
+    r: PageRecord, navs: dict[tuple[NavItem, ...], int] | None = None
+) -> dict[str, Any]:
+    """A record as plain JSON data (by hand: dataclasses.asdict deep-copies every nav item).
+
+    With navs (the navs written so far, numbered in order), a nav already written is written as
+    its number: most pages of a site share a handful of navs, 40 items each.
+    """
     data: dict[str, Any] = {name: getattr(r, name) for name in _RECORD_FIELDS}
     page = r.page
-    if page is not None:
-        data["page"] = {name: getattr(page, name) for name in _PAGE_FIELDS}
-        data["page"]["nav"] = [[i.title, i.url, i.path] for i in page.nav]
-    else:
+    if page is None:
         data["page"] = None
+        return data
+    data["page"] = {name: getattr(page, name) for name in _PAGE_FIELDS}
+    number = navs.get(page.nav) if navs is not None else None
+    if number is None:
+        data["page"]["nav"] = [[i.title, i.url, i.path] for i in page.nav]
+        if navs is not None:
+            navs[page.nav] = len(navs)
+    else:
+        data["page"]["nav"] = number
     return data
 
 
 def record_from_json(
-    data: dict[str, Any], navs: dict[tuple[NavItem, ...], tuple[NavItem, ...]] | None = None
+    data: dict[str, Any], navs: list[tuple[NavItem, ...]] | None = None
 ) -> PageRecord:
-    """The record record_to_json wrote; navs (if given) makes equal navs one shared tuple."""
+    """The record record_to_json wrote; navs collects the navs read so far, in file order."""
     page = data.pop("page")
     if page is not None:
-        nav = tuple(NavItem(title, url, tuple(path)) for title, url, path in page["nav"])
-        page["nav"] = nav if navs is None else navs.setdefault(nav, nav)
+        nav = page["nav"]
+        if isinstance(nav, int):
+            if navs is None or not 0 <= nav < len(navs):
+                raise ValueError(f"nav {nav} named before it was written")
+            page["nav"] = navs[nav]
+        else:
+            page["nav"] = tuple(NavItem(title, url, tuple(path)) for title, url, path in nav)
+            if navs is not None:
+                navs.append(page["nav"])
         page["breadcrumbs"] = tuple(page["breadcrumbs"])
         page["links"] = tuple(page["links"])
         page = Page(**page)
