@@ -81,11 +81,15 @@ class Fetcher:
         check_hop: HopCheck | None = None,
         headers: Mapping[str, str] | None = None,
         accept: tuple[str, ...] = HTML_TYPES,
+        truncate: int = 0,
     ) -> Response:
-        """GET url with retries; raise FetchError subclasses or httpx errors when it finally fails."""
+        """GET url with retries; raise FetchError subclasses or httpx errors when it finally fails.
+
+        With truncate, a body is cut after that many bytes instead of refused (robots.txt).
+        """
         async for attempt in self._retrying():
             with attempt:
-                return await self._follow(url, check_hop, headers or {}, accept)
+                return await self._follow(url, check_hop, headers or {}, accept, truncate)
         raise AssertionError("unreachable")  # pragma: no cover - tenacity always returns or raises
 
     def _retrying(self) -> AsyncRetrying:
@@ -118,6 +122,7 @@ class Fetcher:
         check_hop: HopCheck | None,
         headers: Mapping[str, str],
         accept: tuple[str, ...],
+        truncate: int = 0,
     ) -> Response:
         """Follow redirects one hop at a time so each hop is checked (scope, robots, guard, loops)."""
         chain: list[str] = []
@@ -130,7 +135,7 @@ class Fetcher:
             reason = await check_hop(current) if check_hop and chain else ""
             if reason:
                 return Response(current, 0, redirected_from=tuple(chain), skipped=reason)
-            response = await self._once(current, headers, accept)
+            response = await self._once(current, headers, accept, truncate)
             if response.status not in REDIRECTS:
                 response.redirected_from = tuple(chain)
                 return response
@@ -140,7 +145,7 @@ class Fetcher:
                 raise RedirectError("bad_redirect", chain[-1])
 
     async def _once(
-        self, url: str, headers: Mapping[str, str], accept: tuple[str, ...]
+        self, url: str, headers: Mapping[str, str], accept: tuple[str, ...], truncate: int = 0
     ) -> Response:
         """One request under the per-request timeout (which also bounds slow-drip bodies)."""
         if self.limiter is not None:
@@ -157,21 +162,25 @@ class Fetcher:
                 if accept and response.content_type not in accept:
                     response.skipped = "not_html"
                     return response
-                response.body = await self._read_capped(r)
+                response.body = await self._read_capped(r, truncate)
                 return response
 
-    async def _read_capped(self, r: httpx.Response) -> bytes:
-        """Read the (decoded) body, refusing anything past the size cap."""
-        cap = self.config.max_body_bytes
+    async def _read_capped(self, r: httpx.Response, truncate: int = 0) -> bytes:
+        """Read the (decoded) body, refusing anything past the size cap (or cutting it there)."""
+        cap = truncate or self.config.max_body_bytes
         declared = r.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap and "content-encoding" not in r.headers:
+        plain = "content-encoding" not in r.headers
+        if not truncate and plain and declared.isdigit() and int(declared) > cap:
             raise BodyTooLarge(f"Content-Length {declared} over the {cap}-byte cap")
         chunks: list[bytes] = []
         size = 0
         async for chunk in r.aiter_bytes():
             size += len(chunk)
             if size > cap:
-                raise BodyTooLarge(f"body over the {cap}-byte cap")
+                if not truncate:
+                    raise BodyTooLarge(f"body over the {cap}-byte cap")
+                chunks.append(chunk[: len(chunk) - (size - cap)])
+                break
             chunks.append(chunk)
         self.bytes += r.num_bytes_downloaded
         return b"".join(chunks)
