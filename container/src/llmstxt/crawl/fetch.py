@@ -22,7 +22,8 @@ from llmstxt.config import CrawlConfig
 from llmstxt.crawl.urls import canonicalize
 from llmstxt.errors import BlockedAddress, BodyTooLarge, FetchError, RetryableStatus
 
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# 500 too: a server error is as often transient as a 503 (Scrapy retries it by default)
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Statuses whose body we never need; a 304 is answered from the stored record by the caller.
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
