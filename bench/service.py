@@ -89,9 +89,7 @@ def wait_job(base: str, job_id: str, timeout: float = 600.0) -> tuple[dict[str, 
     sys.exit(f"job {job_id} did not finish in {timeout} s")
 
 
-async def load(
-    url: str, clients: int = CLIENTS, duration: float = DURATION_S
-) -> dict[str, Any]:
+async def load(url: str, clients: int = CLIENTS, duration: float = DURATION_S) -> dict[str, Any]:
     """`clients` clients loop GET url; latencies of requests started after the warm-up."""
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     latencies: list[float] = []

@@ -7,6 +7,7 @@ wrong, and stay under MAX_RSS_MB. The figures are printed (pytest -s) for docs/r
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -49,7 +50,7 @@ class Crawl:
         return next(r for r in self.report["urls"] if r["url"].endswith(path))
 
 
-FIGURES: dict[str, "Crawl"] = {}  # trap -> its crawl, for the printed figures
+FIGURES: dict[str, Crawl] = {}  # trap -> its crawl, for the printed figures
 
 
 def run_cli(args: list[str], bound: float) -> tuple[int, float, float, str]:
@@ -194,6 +195,6 @@ def test_429_with_retry_after(tmp_path: Path) -> None:
     assert c.row("/busy.html")["kept"] is True
     times = c.site.times["/busy.html"]
     assert len(times) == hostile.BUSY_FAILURES + 1
-    assert all(b - a >= 0.9 for a, b in zip(times, times[1:], strict=False))  # waited as asked
+    assert all(b - a >= 0.9 for a, b in itertools.pairwise(times))  # waited as asked
     assert c.row("/busy-long.html")["error"] == "http_429"  # an hour is not waited for...
     assert c.site.hits["/busy-long.html"] == 1  # ...nor retried

@@ -134,7 +134,9 @@ async def submit_all(base: str, url: str, n: int) -> list[httpx.Response]:
     limits = httpx.Limits(max_connections=n)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
         body = {"url": url, "maxPages": 20, "full": False}
-        return list(await asyncio.gather(*(client.post("/api/v1/jobs", json=body) for _ in range(n))))
+        return list(
+            await asyncio.gather(*(client.post("/api/v1/jobs", json=body) for _ in range(n)))
+        )
 
 
 def test_20_submissions_at_once_meet_a_bounded_queue(service: ServiceProcess) -> None:
@@ -192,7 +194,11 @@ def test_100_websocket_watchers_of_one_job(service: ServiceProcess) -> None:
         seconds = time.monotonic() - began
         job = wait_job(service.base, job_id)
     hosted = httpx.get(job["links"]["llms_txt"]).text
-    live = sum(1 for w in watched if any(m["type"] == "progress" and m["content"].get("phase") == "crawling" for m in w))
+    live = sum(
+        1
+        for w in watched
+        if any(m["type"] == "progress" and m["content"].get("phase") == "crawling" for m in w)
+    )
     print(
         f"\n[load] {WATCHERS} watchers of one job: all done in {seconds:.1f} s, "
         f"{live} saw it crawling, messages per watcher {min(map(len, watched))}-"

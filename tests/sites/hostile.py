@@ -259,7 +259,9 @@ class HostileSite:
         if path != "/flaky.html":
             return not_found()
         if self.hits[path] <= FLAKY_FAILURES:
-            return web.Response(status=500, text="<h1>Internal error</h1>", content_type="text/html")
+            return web.Response(
+                status=500, text="<h1>Internal error</h1>", content_type="text/html"
+            )
         return html(page("Flaky", "Back on its feet."))
 
     async def trap_retry_after(self, request: web.Request, path: str) -> web.StreamResponse:

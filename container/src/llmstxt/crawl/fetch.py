@@ -189,7 +189,11 @@ class Fetcher:
 
 
 # zlib window bits per Content-Encoding: gzip, and deflate as zlib data (or gzip, detected).
-_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": 32 + zlib.MAX_WBITS}
+_WBITS = {
+    "gzip": 16 + zlib.MAX_WBITS,
+    "x-gzip": 16 + zlib.MAX_WBITS,
+    "deflate": 32 + zlib.MAX_WBITS,
+}
 _PIECE = 64 * 1024
 
 
