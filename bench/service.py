@@ -89,14 +89,14 @@ def wait_job(base: str, job_id: str, timeout: float = 600.0) -> tuple[dict[str, 
     sys.exit(f"job {job_id} did not finish in {timeout} s")
 
 
-async def load(url: str) -> dict[str, Any]:
-    """CLIENTS clients loop GET url; latencies of requests started after the warm-up."""
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+async def load(url: str, clients: int = CLIENTS, duration: float = DURATION_S) -> dict[str, Any]:
+    """`clients` clients loop GET url; latencies of requests started after the warm-up."""
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     latencies: list[float] = []
     errors = 0
     loop = asyncio.get_running_loop()
     start = loop.time()
-    measure_from, stop = start + WARMUP_S, start + WARMUP_S + DURATION_S
+    measure_from, stop = start + WARMUP_S, start + WARMUP_S + duration
 
     async def client_loop(client: httpx.AsyncClient) -> None:
         nonlocal errors
@@ -111,15 +111,15 @@ async def load(url: str) -> dict[str, Any]:
                 errors += not ok
 
     async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
-        await asyncio.gather(*(client_loop(client) for _ in range(CLIENTS)))
+        await asyncio.gather(*(client_loop(client) for _ in range(clients)))
     latencies.sort()
     cuts = statistics.quantiles(latencies, n=100)
     return {
-        "clients": CLIENTS,
-        "duration_s": DURATION_S,
+        "clients": clients,
+        "duration_s": duration,
         "requests": len(latencies),
         "errors": errors,
-        "requests_per_s": round(len(latencies) / DURATION_S, 1),
+        "requests_per_s": round(len(latencies) / duration, 1),
         "p50_ms": round(1000 * cuts[49], 2),
         "p99_ms": round(1000 * cuts[98], 2),
     }

@@ -17,7 +17,12 @@ import httpx
 from llmstxt.config import CrawlConfig
 from llmstxt.crawl.fetch import Fetcher, Response, error_kind
 from llmstxt.crawl.frontier import FROM_LINK, FROM_SITEMAP, Frontier, Item
-from llmstxt.crawl.robots import RobotsPolicy, policy_from_response, robots_url
+from llmstxt.crawl.robots import (
+    MAX_ROBOTS_BYTES,
+    RobotsPolicy,
+    policy_from_response,
+    robots_url,
+)
 from llmstxt.crawl.sitemap import parse_sitemap
 from llmstxt.crawl.state import CrawlState, Previous
 from llmstxt.crawl.urls import Scope, canonicalize, is_folder_index
@@ -110,7 +115,8 @@ class Engine:
             return
         url = robots_url(self.start)
         try:
-            response = await self.fetcher.get(url, accept=())
+            # RFC 9309 2.5: a robots.txt past the size limit is cut there and parsed, not refused
+            response = await self.fetcher.get(url, accept=(), truncate=MAX_ROBOTS_BYTES)
         except RetryableStatus as exc:
             self.robots = policy_from_response(exc.status, b"", self.config.user_agent)
         except BlockedAddress:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -25,7 +26,8 @@ from llmstxt.errors import BlockedAddress, BodyTooLarge, FetchError, RetryableSt
 if TYPE_CHECKING:
     from aiolimiter import AsyncLimiter
 
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# 500 too: a server error is as often transient as a 503 (Scrapy retries it by default)
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Statuses whose body we never need; a 304 is answered from the stored record by the caller.
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -84,11 +86,15 @@ class Fetcher:
         check_hop: HopCheck | None = None,
         headers: Mapping[str, str] | None = None,
         accept: tuple[str, ...] = HTML_TYPES,
+        truncate: int = 0,
     ) -> Response:
-        """GET url with retries; raise FetchError subclasses or httpx errors when it finally fails."""
+        """GET url with retries; raise FetchError subclasses or httpx errors when it finally fails.
+
+        With truncate, a body is cut after that many bytes instead of refused (robots.txt).
+        """
         async for attempt in self._retrying():
             with attempt:
-                return await self._follow(url, check_hop, headers or {}, accept)
+                return await self._follow(url, check_hop, headers or {}, accept, truncate)
         raise AssertionError("unreachable")  # pragma: no cover - tenacity always returns or raises
 
     def _retrying(self) -> AsyncRetrying:
@@ -121,6 +127,7 @@ class Fetcher:
         check_hop: HopCheck | None,
         headers: Mapping[str, str],
         accept: tuple[str, ...],
+        truncate: int = 0,
     ) -> Response:
         """Follow redirects one hop at a time so each hop is checked (scope, robots, guard, loops)."""
         chain: list[str] = []
@@ -133,7 +140,7 @@ class Fetcher:
             reason = await check_hop(current) if check_hop and chain else ""
             if reason:
                 return Response(current, 0, redirected_from=tuple(chain), skipped=reason)
-            response = await self._once(current, headers, accept)
+            response = await self._once(current, headers, accept, truncate)
             if response.status not in REDIRECTS:
                 response.redirected_from = tuple(chain)
                 return response
@@ -143,7 +150,7 @@ class Fetcher:
                 raise RedirectError("bad_redirect", chain[-1])
 
     async def _once(
-        self, url: str, headers: Mapping[str, str], accept: tuple[str, ...]
+        self, url: str, headers: Mapping[str, str], accept: tuple[str, ...], truncate: int = 0
     ) -> Response:
         """One request under the per-request timeout (which also bounds slow-drip bodies)."""
         if self.limiter is not None:
@@ -160,24 +167,64 @@ class Fetcher:
                 if accept and response.content_type not in accept:
                     response.skipped = "not_html"
                     return response
-                response.body = await self._read_capped(r)
+                response.body = await self._read_capped(r, truncate)
                 return response
 
-    async def _read_capped(self, r: httpx.Response) -> bytes:
-        """Read the (decoded) body, refusing anything past the size cap."""
-        cap = self.config.max_body_bytes
+    async def _read_capped(self, r: httpx.Response, truncate: int = 0) -> bytes:
+        """Read the (decoded) body, refusing anything past the size cap (or cutting it there)."""
+        cap = truncate or self.config.max_body_bytes
         declared = r.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap and "content-encoding" not in r.headers:
+        plain = "content-encoding" not in r.headers
+        if not truncate and plain and declared.isdigit() and int(declared) > cap:
             raise BodyTooLarge(f"Content-Length {declared} over the {cap}-byte cap")
         chunks: list[bytes] = []
         size = 0
-        async for chunk in r.aiter_bytes():
+        async for chunk in inflate_capped(r, cap):
             size += len(chunk)
             if size > cap:
-                raise BodyTooLarge(f"body over the {cap}-byte cap")
+                if not truncate:
+                    raise BodyTooLarge(f"body over the {cap}-byte cap")
+                chunks.append(chunk[: len(chunk) - (size - cap)])
+                break
             chunks.append(chunk)
         self.bytes += r.num_bytes_downloaded
         return b"".join(chunks)
+
+
+# zlib window bits per Content-Encoding: gzip, and deflate as zlib data (or gzip, detected).
+_WBITS = {
+    "gzip": 16 + zlib.MAX_WBITS,
+    "x-gzip": 16 + zlib.MAX_WBITS,
+    "deflate": 32 + zlib.MAX_WBITS,
+}
+_PIECE = 64 * 1024
+
+
+async def inflate_capped(r: httpx.Response, limit: int) -> AsyncIterator[bytes]:
+    """The decoded body in pieces, never inflating more than limit + 1 bytes in all.
+
+    httpx inflates each network chunk whole: 64 KiB of a gzip bomb became 64 MB at once, per page
+    in flight. Here no piece passes 64 KiB, and the caller's cap check stops the stream.
+    """
+    encoding = r.headers.get("content-encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        async for chunk in r.aiter_raw():
+            yield chunk
+        return
+    if encoding not in _WBITS:
+        raise httpx.DecodingError(f"unsupported Content-Encoding {encoding!r}", request=r.request)
+    inflater = zlib.decompressobj(_WBITS[encoding])
+    room = limit + 1
+    try:
+        async for data in r.aiter_raw():
+            while data and room > 0 and not inflater.eof:
+                piece = inflater.decompress(data, min(room, _PIECE))
+                data, room = inflater.unconsumed_tail, room - len(piece)
+                yield piece
+            if room <= 0 or inflater.eof:
+                return
+    except zlib.error as exc:
+        raise httpx.DecodingError(f"bad {encoding} body: {exc}", request=r.request) from exc
 
 
 _KEPT_HEADERS = (

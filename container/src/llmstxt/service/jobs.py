@@ -264,16 +264,17 @@ class JobRunner:
     async def _run(self, live: LiveJob) -> None:
         """Run one job from start to a final status; never raises."""
         log = live.log or JobLog(live.record.id, live.record.site)
-        await self._set(live, status="running", started_at=time.time())
-        live.publish({"type": "log", "content": f"Crawling {live.request.url}"})
-        log.info("job started", url=live.request.url)
         try:
+            # inside the try: a store that fails here must fail the job, not leave it running
+            await self._set(live, status="running", started_at=time.time())
+            live.publish({"type": "log", "content": f"Crawling {live.request.url}"})
+            log.info("job started", url=live.request.url)
             await self._generate(live)
         except asyncio.CancelledError:
             if not live.finished:
                 await self._finish(live, "cancelled", error="cancelled")
             log.info("job cancelled")
-        except (InputError, CrawlError, BlockedAddress) as exc:
+        except (InputError, CrawlError, BlockedAddress, StoreError) as exc:
             log.warning("job failed", error=str(exc), kind=type(exc).__name__)
             await self._finish(live, "failed", error=str(exc))
         except Exception as exc:

@@ -1,4 +1,7 @@
-"""WebSocket /ws/crawl: the origin project's protocol (log, progress, result, url, error messages)."""
+"""WebSocket /ws/crawl: the origin project's protocol (log, progress, result, url, error messages).
+
+/ws/jobs/{id} follows a job already submitted with the same messages (many watchers, one crawl).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ router = APIRouter(tags=["websocket"])
 FIRST_MESSAGE_SECONDS = 30.0
 CLOSE_UNAUTHORIZED = 4401  # the 4000s are the application's own close codes
 CLOSE_POLICY = 1008
+CLOSE_NOT_FOUND = 4404
 CLOSE_BUSY = 1013  # try again later
 CLOSING = ("result", "url", "error")  # the closing messages of a job
 
@@ -53,6 +57,27 @@ async def crawl_socket(ws: WebSocket) -> None:
         if job_id is None:
             return
         await stream_job(ws, get_runner(ws), job_id, settings.ws_ping_seconds)
+    except WebSocketDisconnect:
+        return
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+        await ws.close()
+
+
+@router.websocket("/ws/jobs/{job_id}")
+async def job_socket(ws: WebSocket, job_id: str) -> None:
+    """Follow a job already submitted: its state so far, then its events until it ends."""
+    settings = get_settings(ws)
+    await ws.accept()
+    if not is_authorized(ws, settings):
+        await send(ws, "error", "unauthorized: pass a valid api_key or token query parameter")
+        await ws.close(CLOSE_UNAUTHORIZED)
+        return
+    runner = get_runner(ws)
+    if runner.live(job_id) is None:
+        await refuse(ws, f"no live job {job_id!r} in this process", CLOSE_NOT_FOUND)
+        return
+    try:
+        await stream_job(ws, runner, job_id, settings.ws_ping_seconds)
     except WebSocketDisconnect:
         return
     with contextlib.suppress(RuntimeError, WebSocketDisconnect):
