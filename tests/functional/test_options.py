@@ -106,10 +106,15 @@ def test_crawl_delay_spaces_requests(serve_site: Any, tmp_path: Path) -> None:
     site, base = serve_site(pages=8, traps=False, crawl_delay=0.3)
     generate_sync(base + "/", tmp_path, concurrency=8, max_pages=8)
     hits = sorted(site.log, key=lambda h: h.at)  # robots.txt itself comes first, then every request
-    gaps = [(b.at - a.at, b.path) for a, b in itertools.pairwise(hits)]
-    assert len(gaps) >= 5
-    short = [(round(gap, 3), path) for gap, path in gaps if gap < 0.3 * 0.9]
-    assert not short, f"requests closer than the 0.3 s Crawl-delay: {short}"
+    assert len(hits) >= 6
+    # Any k consecutive gaps span at least k delays, less a fixed allowance for when each request
+    # reaches the server (a loaded machine delays one arrival, which shortens one gap only).
+    short = [
+        (round(hits[j].at - hits[i].at, 3), j - i, hits[j].path)
+        for i, j in itertools.combinations(range(len(hits)), 2)
+        if hits[j].at - hits[i].at < (j - i) * 0.3 - 0.08
+    ]
+    assert not short, f"requests closer than the 0.3 s Crawl-delay allows: {short}"
 
 
 def error_lines(stderr: str) -> list[str]:
