@@ -35,18 +35,31 @@ def issue_token(settings: Settings, now: float | None = None) -> tuple[str, int]
 def token_valid(token: str, settings: Settings) -> bool:
     """True for an unexpired token this service signed."""
     try:
-        jwt.decode(token, settings.jwt_secret.get_secret_value(), [ALGORITHM], audience=AUDIENCE)
+        jwt.decode(
+            token,
+            settings.jwt_secret.get_secret_value(),
+            [ALGORITHM],
+            audience=AUDIENCE,
+            options={"require": ["exp", "iat", "aud"]},  # a token without exp never expires
+        )
     except jwt.PyJWTError:
         return False
     return True
 
 
 def credentials(conn: HTTPConnection) -> tuple[str, str]:
-    """The API key and token a request carries (header first, then query), each possibly ''."""
-    key = conn.headers.get("x-api-key") or conn.query_params.get("api_key", "")
+    """The API key and token a request carries, each possibly ''.
+
+    Headers only, except on the WebSocket, where a browser cannot set headers and the query
+    (`api_key`, `token`) is read too: a query string ends up in access logs, proxies and history.
+    """
+    key = conn.headers.get("x-api-key", "")
     bearer = conn.headers.get("authorization", "")
     token = bearer[7:].strip() if bearer.lower().startswith("bearer ") else ""
-    return key, token or conn.query_params.get("token", "")
+    if conn.scope["type"] == "websocket":
+        key = key or conn.query_params.get("api_key", "")
+        token = token or conn.query_params.get("token", "")
+    return key, token
 
 
 def is_authorized(conn: HTTPConnection, settings: Settings) -> bool:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from llmstxt.service.deps import Authorized, BaseDep, RunnerDep, SettingsDep
@@ -87,10 +87,17 @@ async def cancel_job(job_id: str, runner: RunnerDep, base: BaseDep) -> dict[str,
     return job_view(job, base)
 
 
+async def existing_job(job_id: str, runner: RunnerDep) -> JobRecord:
+    """The job named in the path, or 404 (a dependency: it runs before a stream starts)."""
+    return await find_job(runner, job_id)
+
+
 @router.get("/{job_id}/events", response_class=EventSourceResponse)
-async def job_events(job_id: str, runner: RunnerDep) -> AsyncIterator[ServerSentEvent]:
+async def job_events(
+    job: Annotated[JobRecord, Depends(existing_job)], runner: RunnerDep
+) -> AsyncIterator[ServerSentEvent]:
     """Server-Sent Events: the state so far, then progress, log lines, and the result or error."""
-    job = await find_job(runner, job_id)
+    job_id = job.id
     if runner.live(job_id) is None:
         # A job another process ran (or this one forgot): only its final state is known.
         yield ServerSentEvent(event="status", data=job.status)
