@@ -2,7 +2,7 @@
 
 Each crawl runs as a child process (`python -m llmstxt.cli generate`) so its peak RSS is its own
 (VmHWM, sampled); it must end within its bounds, write a report.json that names what went
-wrong, and stay under MAX_RSS_MB. The figures are printed (pytest -s) for docs/reliability-faults.md.
+wrong, and stay under MAX_RSS_MB. The figures are printed (pytest -s) for docs/reliability.md.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 200 clients on a hosted llms.txt for 30 s; 20 crawl submissions at once against a bounded queue;
 100 WebSocket watchers of one job. Errors must be 0, nothing may crash, memory stays bounded.
-The figures are printed (pytest -s) for docs/reliability-faults.md.
+The figures are printed (pytest -s) for docs/reliability.md.
 """
 
 from __future__ import annotations
