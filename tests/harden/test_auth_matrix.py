@@ -226,7 +226,7 @@ def test_every_route_is_classified_and_the_matrix_covers_the_api() -> None:
     assert set(PUBLIC) <= paths, set(PUBLIC) - paths  # no stale entries
     assert paths >= CRON_ROUTES | SIGNED_ROUTES | KEY_ONLY
     assert {"/api/v1/jobs", "/api/v1/sites/{site}", "/auth/token"} <= {e.path for e in PROTECTED}
-    assert SOCKETS == ["/ws/crawl"]
+    assert set(SOCKETS) == set(SOCKET_CONTROLS)  # every socket has its matrix below
     assert set(MOUNTS) <= set(PUBLIC)
 
 
@@ -261,7 +261,19 @@ async def test_public_routes_answer_without_a_credential(tmp_path: Path) -> None
         assert (await client.get("/static/app.js")).status_code == 200
 
 
-async def test_the_websocket_refuses_every_wrong_credential(matrix: Matrix, tmp_path: Path) -> None:
+# Each WebSocket route, the concrete path tried, and the close code a caller who got in sees (the
+# control): /ws/crawl refuses the crawl request that is not a URL, /ws/jobs/{id} knows no such job.
+SOCKET_CONTROLS = {
+    "/ws/crawl": ("/ws/crawl", 1008),
+    "/ws/jobs/{job_id}": ("/ws/jobs/no-such-job", 4404),
+}
+
+
+@pytest.mark.parametrize("socket_route", sorted(SOCKET_CONTROLS))
+async def test_the_websocket_refuses_every_wrong_credential(
+    socket_route: str, matrix: Matrix, tmp_path: Path
+) -> None:
+    path, control = SOCKET_CONTROLS[socket_route]
     now = int(time.time())
     queries = {
         "no credentials": "",
@@ -279,7 +291,7 @@ async def test_the_websocket_refuses_every_wrong_credential(matrix: Matrix, tmp_
         "token without an expiry": f"token={signed(exp=None)}",
     }
     with ServiceThread(create_app(matrix_settings(tmp_path))) as service:
-        base = f"ws://127.0.0.1:{service.port}/ws/crawl"
+        base = f"ws://127.0.0.1:{service.port}{path}"
         refused = {name: await ws_outcome(f"{base}?{q}") for name, q in queries.items()}
         cookie = await ws_outcome(base, {"Cookie": f"api_key={KEY}"})
         with_key = await ws_outcome(f"{base}?api_key={KEY}")
@@ -288,7 +300,7 @@ async def test_the_websocket_refuses_every_wrong_credential(matrix: Matrix, tmp_
     matrix.cells["websocket case"] += len(queries) + 1
     assert {n: o for n, o in refused.items() if o != 4401} == {}
     assert cookie == 4401
-    assert with_key == with_header == with_token == 1008  # control: in, then the bad URL refused
+    assert with_key == with_header == with_token == control  # in, then the request refused
 
 
 async def ws_outcome(url: str, headers: dict[str, str] | None = None) -> int:

@@ -194,7 +194,10 @@ def test_fifty_megabyte_robots_txt(tmp_path: Path) -> None:
     succeeded(c)
     assert c.row("/private/secret.html")["skipped"] == "robots"  # its first lines were obeyed
     assert c.site.hits["/private/secret.html"] == 0
-    assert c.site.bytes_sent["/robots.txt"] < hostile.ROBOTS_BYTES // 10
+    # The crawler read about the first 500 KiB of it (every response it took counts in "bytes") and
+    # hung up: the server got some megabytes more into the kernel's socket buffers, never the 50 MB.
+    assert c.report["bytes"] < 2 * 1024**2
+    assert c.site.bytes_sent["/robots.txt"] < hostile.ROBOTS_BYTES // 2
 
 
 def test_recursive_sitemap_indexes(tmp_path: Path) -> None:
