@@ -221,8 +221,10 @@ async def inflate_capped(r: httpx.Response, limit: int) -> AsyncIterator[bytes]:
                 piece = inflater.decompress(data, min(room, _PIECE))
                 data, room = inflater.unconsumed_tail, room - len(piece)
                 yield piece
-            if room <= 0 or inflater.eof:
+            if room <= 0:
                 return
+            # At the end of the compressed stream, keep reading what is left of the response (the
+            # end of a chunked body): a response read to its end leaves its connection reusable.
     except zlib.error as exc:
         raise httpx.DecodingError(f"bad {encoding} body: {exc}", request=r.request) from exc
 
