@@ -1,7 +1,7 @@
 """`make bench`: crawl generated sites served by a separate process on loopback and measure the crawler.
 
 python -m bench [--pages 500] [--big-pages 5000] [--latency-ms 50] [--concurrency 16]
-                [--skip-big] [--skip-baseline]
+                [--repeat 3] [--skip-big] [--skip-baseline]
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ import json
 import os
 import platform
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ class CrawlRun:
     fetched: int
     kept: int
     run_s: float  # the pipeline's own total (report.json timings.total_s), without start-up
+    medians: dict[str, float] = field(default_factory=dict)  # of the repeated runs
 
     def ideal_s(self, latency_s: float, concurrency: int) -> float:
         """The bound: every request costs one latency, concurrency of them at a time."""
@@ -122,11 +124,34 @@ def crawl(label: str, base: str, concurrency: int, max_pages: int, *extra: str) 
     )
 
 
+def repeated(times: int, label: str, *args: Any) -> CrawlRun:
+    """crawl() `times` times: the best of each figure, as timeit reports (on this shared, noisy
+    machine the same work costs up to 50% more CPU from one minute to the next; interference only
+    adds). The medians are kept beside them in the results."""
+    runs = [crawl(label, *args) for _ in range(times)]
+    best = CrawlRun(
+        label,
+        min(r.wall_s for r in runs),
+        min(r.cpu_s for r in runs),
+        max(r.peak_rss_mb for r in runs),
+        runs[0].requests,
+        runs[0].fetched,
+        runs[0].kept,
+        min(r.run_s for r in runs),
+    )
+    best.medians = {
+        "wall_s": statistics.median(r.wall_s for r in runs),
+        "cpu_s": statistics.median(r.cpu_s for r in runs),
+        "run_s": statistics.median(r.run_s for r in runs),
+    }
+    return best
+
+
 def startup_cost() -> tuple[float, float]:
     """Wall and CPU seconds of starting the CLI and importing the generator, doing nothing."""
     code = "import llmstxt.cli, llmstxt.pipeline"
-    _, wall, cpu, _ = run_child([sys.executable, "-c", code])
-    return wall, cpu
+    runs = [run_child([sys.executable, "-c", code]) for _ in range(5)]
+    return min(r[1] for r in runs), min(r[2] for r in runs)
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -138,13 +163,14 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     usage: dict[str, float] = {}
     with site_process(args.pages, args.latency_ms, usage) as base:
         crawl("warm-up", base, args.concurrency, 2 * args.pages, "--no-full")
+        n, pages = args.repeat, 2 * args.pages
         runs = [
-            crawl("no-full", base, args.concurrency, 2 * args.pages, "--no-full"),
-            crawl("full", base, args.concurrency, 2 * args.pages, "--full"),
+            repeated(n, "no-full", base, args.concurrency, pages, "--no-full"),
+            repeated(n, "full", base, args.concurrency, pages, "--full"),
         ]
         # The speed-up at twice the concurrency too: the bound scales with it, a sequential
         # crawler's does not (ratios of this run are against its own, twice-as-tight, bound).
-        wide = crawl("no-full-2x", base, 2 * args.concurrency, 2 * args.pages, "--no-full")
+        wide = repeated(n, "no-full-2x", base, 2 * args.concurrency, pages, "--no-full")
         if not args.skip_baseline:
             results["baseline"] = asdict(baseline.crawl(base + "/", 2 * args.pages))
     if not args.skip_big:
@@ -172,13 +198,26 @@ def run_summary(
 
 
 def machine() -> dict[str, Any]:
-    """Where the numbers were measured."""
+    """Where the numbers were measured, with how fast this machine runs Python right now."""
     return {
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "processor": platform.processor() or platform.machine(),
+        "reference_loop_s": reference_loop(),
     }
+
+
+def reference_loop() -> float:
+    """CPU seconds of a fixed pure-Python loop (10 million additions), best of 3: CPU figures from
+    two machines (or two moments of one shared machine) compare after dividing by it."""
+    best = float("inf")
+    for _ in range(3):
+        began, total = time.process_time(), 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.process_time() - began)
+    return round(best, 3)
 
 
 def table(results: dict[str, Any]) -> str:
@@ -193,6 +232,9 @@ def table(results: dict[str, Any]) -> str:
             f"{r['cpu_ms_per_page']:>7.2f} /{r['cpu_ms_per_page_net']:>5.2f}{r['peak_rss_mb']:>8.1f}"
         )
     lines.append("ratio: process wall / pipeline run, over the ideal; CPU: with / without start-up")
+    lines.append(
+        f"reference loop: {results['machine']['reference_loop_s']:.3f} s CPU (machine speed)"
+    )
     base = results.get("baseline")
     if base:
         ours = results["runs"][0]
@@ -214,6 +256,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--big-pages", type=int, default=5000)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median)")
     parser.add_argument("--skip-big", action="store_true")
     parser.add_argument("--skip-baseline", action="store_true")
     results = measure(parser.parse_args(argv))
