@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--big-pages", type=int, default=5000)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the median)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure (the best is shown)")
     parser.add_argument("--skip-big", action="store_true")
     parser.add_argument("--skip-baseline", action="store_true")
     results = measure(parser.parse_args(argv))

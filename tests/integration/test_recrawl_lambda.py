@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import json
@@ -87,8 +88,8 @@ class LambdaContext:
     aws_request_id: str = "52fdfc07-2182-454f-963f-5f0f9a621d72"
 
 
-@pytest.fixture
-def app(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+@contextlib.contextmanager
+def recrawl_handler(monkeypatch: pytest.MonkeyPatch, request_timeout: int) -> Iterator[ModuleType]:
     """functions/recrawl/app.py freshly imported, its secret stored in Secrets Manager on moto."""
     client = boto3.client("secretsmanager")
     try:
@@ -99,16 +100,25 @@ def app(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "llmstxt-auto-update")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "llmstxt-test")
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    monkeypatch.setenv("REQUEST_TIMEOUT", "5")
+    monkeypatch.setenv("REQUEST_TIMEOUT", str(request_timeout))
     spec = importlib.util.spec_from_file_location("recrawl_app", ROOT / "functions/recrawl/app.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     # The Logger's handler binds the stdout of its first import; give it a buffer the test can read.
     module.logger.logger_handler.setStream(io.StringIO())
-    yield module
-    module.parameters.clear_caches()
-    module.http.clear()
+    try:
+        yield module
+    finally:
+        module.parameters.clear_caches()
+        module.http.clear()
+
+
+@pytest.fixture
+def app(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """The handler module with a short request timeout (the failure cases wait on it)."""
+    with recrawl_handler(monkeypatch, request_timeout=5) as module:
+        yield module
 
 
 def emitted(out: str) -> list[dict[str, Any]]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import io
 import json
 import sys
 import time
@@ -14,7 +12,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 
@@ -27,8 +24,8 @@ from llmstxt.store.local import LocalStore  # noqa: E402
 from tests.integration.test_recrawl_lambda import (  # noqa: E402
     EVENT,
     SECRET,
-    SECRET_NAME,
     LambdaContext,
+    recrawl_handler,
 )
 from tests.integration.test_uvicorn_support import ServiceProcess  # noqa: E402
 from tests.sites.model import SiteSpec  # noqa: E402
@@ -131,28 +128,9 @@ def trigger(service: str) -> dict[str, Any]:
 
 @pytest.fixture
 def handler(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    """functions/recrawl/app.py freshly imported, its cron secret in Secrets Manager on moto."""
-    client = boto3.client("secretsmanager")
-    try:
-        client.create_secret(Name=SECRET_NAME, SecretString=SECRET)
-    except client.exceptions.ResourceExistsException:
-        client.put_secret_value(SecretId=SECRET_NAME, SecretString=SECRET)
-    for name, value in {
-        "CRON_SECRET_NAME": SECRET_NAME,
-        "POWERTOOLS_SERVICE_NAME": "llmstxt-auto-update",
-        "POWERTOOLS_METRICS_NAMESPACE": "llmstxt-test",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "REQUEST_TIMEOUT": "10",
-    }.items():
-        monkeypatch.setenv(name, value)
-    spec = importlib.util.spec_from_file_location("recrawl_app", ROOT / "functions/recrawl/app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.logger.logger_handler.setStream(io.StringIO())
-    yield module
-    module.parameters.clear_caches()
-    module.http.clear()
+    """The real handler module, its cron secret in Secrets Manager on moto."""
+    with recrawl_handler(monkeypatch, request_timeout=10) as module:
+        yield module
 
 
 def test_the_lambda_handler_makes_the_real_service_recrawl_a_due_site(

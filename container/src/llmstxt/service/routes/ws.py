@@ -17,6 +17,7 @@ from llmstxt.errors import BlockedAddress, InputError
 from llmstxt.service.auth import is_authorized
 from llmstxt.service.deps import get_runner, get_settings
 from llmstxt.service.jobs import JobRunner, QueueFull, job_links
+from llmstxt.service.settings import Settings
 from llmstxt.service.submit import JobIn, check_submission
 
 router = APIRouter(tags=["websocket"])
@@ -43,14 +44,21 @@ async def send(ws: WebSocket, kind: str, content: Any) -> None:
     await ws.send_text(json.dumps({"type": kind, "content": content}))
 
 
+async def accept_authorized(ws: WebSocket, settings: Settings) -> bool:
+    """Accept the socket; True when its credentials are good, else say why and close it (4401)."""
+    await ws.accept()
+    if is_authorized(ws, settings):
+        return True
+    await send(ws, "error", "unauthorized: pass a valid api_key or token query parameter")
+    await ws.close(CLOSE_UNAUTHORIZED)
+    return False
+
+
 @router.websocket("/ws/crawl")
 async def crawl_socket(ws: WebSocket) -> None:
     """Read one crawl request, run it as a job, and stream its events until it ends."""
     settings = get_settings(ws)
-    await ws.accept()
-    if not is_authorized(ws, settings):
-        await send(ws, "error", "unauthorized: pass a valid api_key or token query parameter")
-        await ws.close(CLOSE_UNAUTHORIZED)
+    if not await accept_authorized(ws, settings):
         return
     try:
         job_id = await start_job(ws)
@@ -67,10 +75,7 @@ async def crawl_socket(ws: WebSocket) -> None:
 async def job_socket(ws: WebSocket, job_id: str) -> None:
     """Follow a job already submitted: its state so far, then its events until it ends."""
     settings = get_settings(ws)
-    await ws.accept()
-    if not is_authorized(ws, settings):
-        await send(ws, "error", "unauthorized: pass a valid api_key or token query parameter")
-        await ws.close(CLOSE_UNAUTHORIZED)
+    if not await accept_authorized(ws, settings):
         return
     runner = get_runner(ws)
     if runner.live(job_id) is None:
