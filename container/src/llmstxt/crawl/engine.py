@@ -6,15 +6,14 @@ import asyncio
 import dataclasses
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
 import httpx
 
 from llmstxt.config import CrawlConfig
+from llmstxt.crawl.dedup import collapse_duplicates
 from llmstxt.crawl.fetch import Fetcher, Response, error_kind
 from llmstxt.crawl.frontier import FROM_LINK, FROM_SITEMAP, Frontier, Item
 from llmstxt.crawl.robots import (
@@ -25,7 +24,9 @@ from llmstxt.crawl.robots import (
 )
 from llmstxt.crawl.sitemap import parse_sitemap
 from llmstxt.crawl.state import CrawlState, Previous
+from llmstxt.crawl.twins import MARKDOWN_TYPES, PATTERNS, Twin
 from llmstxt.crawl.urls import Scope, canonicalize, is_folder_index
+from llmstxt.crawl.worker import extract_packed, unpack_page
 from llmstxt.errors import (
     BlockedAddress,
     FetchError,
@@ -41,7 +42,6 @@ from llmstxt.spool import MarkdownSpool
 MAX_SITEMAP_FILES = 50
 SITEMAP_TYPES = ()  # sitemaps come as XML, gzip or text under many media types: accept any
 FETCH_ERRORS = (FetchError, BlockedAddress, httpx.HTTPError, TimeoutError)
-MARKDOWN_TYPES = ("text/markdown", "text/x-markdown", "text/plain")
 
 
 @dataclass(slots=True)
@@ -86,7 +86,7 @@ class Engine:
         self._fetched: set[str] = set()
         self._raw_seen: set[str] = set()
         self._strings: dict[str, str] = {}  # one copy of each link URL kept for the state
-        self._twins: list[_Twin] = []  # Markdown-twin conventions the start page follows
+        self._twins: list[Twin] = []  # Markdown-twin conventions the start page follows
         self._navs: dict[tuple[tuple[str, str, tuple[str, ...]], ...], tuple[NavItem, ...]] = {}
         self._counts: Counter[str] = Counter()
         self._lastmods: dict[str, str] = {}  # each sitemap page's <lastmod>, by canonical URL
@@ -414,9 +414,9 @@ class Engine:
 
     # --- after the crawl ---------------------------------------------------------------------
 
-    async def _start_twins(self) -> list[_Twin]:
+    async def _start_twins(self) -> list[Twin]:
         """The Markdown-twin conventions the start page follows, checked while the crawl runs."""
-        patterns = (_md_twin, _index_md_twin)
+        patterns = PATTERNS
         found = await asyncio.gather(*(self._has_markdown(p(self.start)) for p in patterns))
         return [p for p, ok in zip(patterns, found, strict=True) if ok]
 
@@ -445,7 +445,7 @@ class Engine:
             return False
         return response.status == 200 and not response.skipped and bool(response.body.strip())
 
-    def _apply_markdown_pattern(self, pattern: _Twin) -> None:
+    def _apply_markdown_pattern(self, pattern: Twin) -> None:
         """Point every kept page without a Markdown link at its twin."""
         records = self.outcome.records
         for i, record in enumerate(records):
@@ -480,74 +480,3 @@ class Engine:
             why = first.error or first.skipped
             return NothingToCrawl(f"no page could be read: {self.start} gave {why}")
         return NothingToCrawl(f"no crawlable HTML page found from {self.start}")
-
-
-_Twin = Callable[[str], str]
-
-_PackedNav = tuple[tuple[str, str, tuple[str, ...]], ...]
-
-
-def extract_packed(url: str, body: bytes, charset: str | None, markdown: bool) -> tuple[Any, ...]:
-    """extract() for a worker process, as plain tuples: pickling slotted dataclasses one nav item
-    at a time cost more than the parse itself."""
-    page = extract(url, body, encoding=charset, markdown=markdown)
-    nav = tuple((i.title, i.url, i.path) for i in page.nav)
-    return tuple(getattr(page, f) if f != "nav" else nav for f in _PAGE_FIELDS)
-
-
-def unpack_page(packed: tuple[Any, ...], navs: dict[_PackedNav, tuple[NavItem, ...]]) -> Page:
-    """The Page a worker packed; pages with the same nav share one tuple of NavItems."""
-    fields = dict(zip(_PAGE_FIELDS, packed, strict=True))
-    nav = fields["nav"]
-    if nav not in navs:
-        navs[nav] = tuple(NavItem(t, u, p) for t, u, p in nav)
-    fields["nav"] = navs[nav]
-    return Page(**fields)
-
-
-_PAGE_FIELDS = tuple(f.name for f in dataclasses.fields(Page))
-
-
-def _md_twin(url: str) -> str:
-    """`/a/b.html` -> `/a/b.html.md`, `/a/b` -> `/a/b.md`, `/a/` -> `/a/index.md`."""
-    return url + "index.md" if url.endswith("/") else url + ".md"
-
-
-def _index_md_twin(url: str) -> str:
-    """`/a/` -> `/a/index.html.md`: the convention of the llms.txt proposal."""
-    return url + "index.html.md" if url.endswith("/") else url + ".md"
-
-
-def collapse_duplicates(records: Iterable[PageRecord], start_url: str) -> list[PageRecord]:
-    """Mark pages that duplicate another as skipped: first by canonical link, then by content."""
-    records = list(records)
-    kept = {r.url: r for r in records if r.kept}
-    dupes = {r.url for r in kept.values() if _points_elsewhere(r, kept, start_url)}
-    # Of pages with the same content, the start URL wins, then one the site links in its nav or
-    # sitemap, then the shortest URL.
-    nav_urls = {i.url for r in kept.values() if r.page for i in r.page.nav}
-    winners: dict[str, str] = {}
-
-    def rank(r: PageRecord) -> tuple[bool, bool, bool, int, str]:
-        return (r.url != start_url, r.url not in nav_urls, r.sitemap_order < 0, len(r.url), r.url)
-
-    for r in sorted(kept.values(), key=rank):
-        if r.url not in dupes and r.page and r.page.content_hash:
-            winners.setdefault(r.page.content_hash, r.url)
-    for r in kept.values():
-        if r.url not in dupes and r.page and winners.get(r.page.content_hash, r.url) != r.url:
-            dupes.add(r.url)
-    return [
-        dataclasses.replace(r, skipped="duplicate") if r.kept and r.url in dupes else r
-        for r in records
-    ]
-
-
-def _points_elsewhere(r: PageRecord, kept: dict[str, PageRecord], start_url: str) -> bool:
-    """True when r's canonical link names another kept page."""
-    assert r.page is not None
-    target = kept.get(canonicalize(r.page.canonical)) if r.page.canonical else None
-    if target is None or target.url == r.url or target.page is None:
-        return False
-    # A site that points every canonical at its home page is misconfigured: trust content there.
-    return target.url != start_url or target.page.content_hash == r.page.content_hash
