@@ -86,15 +86,20 @@ def wait_status(client: httpx.Client, job_id: str, status: str, timeout: float =
         time.sleep(0.02)
 
 
-def test_jobs_caught_by_a_store_outage_end_failed_not_stuck(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """One job running and one queued when the store goes: both end `failed`, none hangs."""
+def aws_store_on_moto(monkeypatch: pytest.MonkeyPatch) -> tuple[MotoServer, dict[str, str]]:
+    """A fresh moto server with the table and bucket made, boto3 pointed at it; service settings."""
     moto = MotoServer().start()
     point_boto3_at(moto.url, monkeypatch)
     table, bucket = names()
     create_resources(table, bucket)
-    settings = {"store": "aws", "table": table, "bucket": bucket, "api_keys": ""}
+    return moto, {"store": "aws", "table": table, "bucket": bucket, "api_keys": ""}
+
+
+def test_jobs_caught_by_a_store_outage_end_failed_not_stuck(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One job running and one queued when the store goes: both end `failed`, none hangs."""
+    moto, settings = aws_store_on_moto(monkeypatch)
     slow = TestSite(SiteSpec(pages=20, traps=False, latency_ms=300))
     try:
         with (
@@ -129,11 +134,7 @@ def restart_on(port: int) -> MotoServer:
 def test_store_unreachable_is_a_clear_503_and_the_service_recovers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    moto = MotoServer().start()
-    point_boto3_at(moto.url, monkeypatch)
-    table, bucket = names()
-    create_resources(table, bucket)
-    settings = {"store": "aws", "table": table, "bucket": bucket, "api_keys": ""}
+    moto, settings = aws_store_on_moto(monkeypatch)
     try:
         with (
             site_server() as site,
@@ -158,7 +159,7 @@ def test_store_unreachable_is_a_clear_503_and_the_service_recovers(
                 clear_503(response)
             assert client.get("/health").status_code == 200  # the process itself is fine
             moto = restart_on(moto.port)  # it comes back (an emulator forgets: recreate)
-            create_resources(table, bucket)
+            create_resources(settings["table"], settings["bucket"])
             assert client.get("/health/ready").status_code == 200
             again = client.post("/api/v1/jobs", json={"url": site.base + "/"})
             rejob = wait_job(client, again.json()["id"])
