@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from bench import baseline
 
@@ -89,9 +89,9 @@ def wait_until_up(url: str, seconds: float = 30.0) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
-            httpx.get(url, timeout=2.0)
+            httpx2.get(url, timeout=2.0)
             return
-        except httpx.HTTPError:
+        except httpx2.HTTPError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)

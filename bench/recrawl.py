@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from bench.__main__ import free_port, machine, run_child, wait_until_up
 from bench.service import service_process, wait_job
@@ -143,7 +143,7 @@ def summarize(
 def job(service: str, url: str, pages: int) -> dict[str, Any]:
     """Run one service job for url to the end; its view."""
     body = {"url": url + "/", "maxPages": pages, "full": True}
-    response = httpx.post(service + "/api/v1/jobs", json=body, timeout=30.0)
+    response = httpx2.post(service + "/api/v1/jobs", json=body, timeout=30.0)
     response.raise_for_status()
     view, _ = wait_job(service, str(response.json()["id"]))
     return view
@@ -155,11 +155,11 @@ def service_part(port: int, args: argparse.Namespace, changed_paths: list[str]) 
         with site_process(port, args.pages, args.latency_ms) as base:
             site = job(service, base, 2 * args.pages)["site"]
             job(service, base, 2 * args.pages)
-            unchanged = httpx.get(f"{service}/api/v1/sites/{site}/versions").json()["versions"]
-            status = httpx.get(f"{service}/api/v1/sites/{site}").json()["last_status"]
+            unchanged = httpx2.get(f"{service}/api/v1/sites/{site}/versions").json()["versions"]
+            status = httpx2.get(f"{service}/api/v1/sites/{site}").json()["last_status"]
         with site_process(port, args.pages, args.latency_ms, CHANGED) as base:
             job(service, base, 2 * args.pages)
-            after = httpx.get(f"{service}/api/v1/sites/{site}/versions").json()["versions"]
+            after = httpx2.get(f"{service}/api/v1/sites/{site}/versions").json()["versions"]
     summary = after[0]["summary"]
     named = sorted(u.removeprefix(base) for u in summary.get("changed", []))
     return {

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import psutil
 
 from bench.__main__ import free_port, site_process, wait_until_up
@@ -71,7 +71,7 @@ def service_process(data_dir: str) -> Iterator[tuple[str, int]]:
 def submit(base: str, url: str) -> str:
     """POST a job of PAGES pages (no llms-full); its id."""
     body = {"url": url + "/", "maxPages": PAGES, "full": False}
-    response = httpx.post(base + "/api/v1/jobs", json=body, timeout=30.0)
+    response = httpx2.post(base + "/api/v1/jobs", json=body, timeout=30.0)
     response.raise_for_status()
     return str(response.json()["id"])
 
@@ -80,7 +80,7 @@ def wait_job(base: str, job_id: str, timeout: float = 600.0) -> tuple[dict[str, 
     """Poll the job until it finishes; (its view, seconds since the call)."""
     began = time.perf_counter()
     while time.perf_counter() - began < timeout:
-        job = httpx.get(f"{base}/api/v1/jobs/{job_id}", timeout=30.0).json()
+        job = httpx2.get(f"{base}/api/v1/jobs/{job_id}", timeout=30.0).json()
         if job["status"] not in ("queued", "running"):
             if job["status"] != "succeeded":
                 sys.exit(f"job {job_id} ended {job['status']}: {job.get('error')}")
@@ -91,26 +91,26 @@ def wait_job(base: str, job_id: str, timeout: float = 600.0) -> tuple[dict[str, 
 
 async def load(url: str, clients: int = CLIENTS, duration: float = DURATION_S) -> dict[str, Any]:
     """`clients` clients loop GET url; latencies of requests started after the warm-up."""
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    limits = httpx2.Limits(max_connections=clients, max_keepalive_connections=clients)
     latencies: list[float] = []
     errors = 0
     loop = asyncio.get_running_loop()
     start = loop.time()
     measure_from, stop = start + WARMUP_S, start + WARMUP_S + duration
 
-    async def client_loop(client: httpx.AsyncClient) -> None:
+    async def client_loop(client: httpx2.AsyncClient) -> None:
         nonlocal errors
         while (now := loop.time()) < stop:
             try:
                 response = await client.get(url)
                 ok = response.status_code == 200 and len(response.content) > 0
-            except httpx.HTTPError:
+            except httpx2.HTTPError:
                 ok = False
             if now >= measure_from:
                 latencies.append(loop.time() - now)
                 errors += not ok
 
-    async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
+    async with httpx2.AsyncClient(limits=limits, timeout=30.0) as client:
         await asyncio.gather(*(client_loop(client) for _ in range(clients)))
     latencies.sort()
     cuts = statistics.quantiles(latencies, n=100)
@@ -135,7 +135,7 @@ def bench_hosted() -> dict[str, Any]:
     ):
         job, _ = wait_job(base, submit(base, site))
         url = job["links"]["llms_txt"]
-        size = len(httpx.get(url).content)
+        size = len(httpx2.get(url).content)
         result = asyncio.run(load(url))
     return result | {"llms_txt_bytes": size}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
+import httpx2
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import E2E_KEY
@@ -39,7 +39,7 @@ def test_generate_watch_progress_and_download(
 
     hosted = page.get_attribute("#hosted", "href") or ""
     assert hosted.startswith(service.base + "/sites/127.0.0.1_")
-    assert httpx.get(hosted).text == result
+    assert httpx2.get(hosted).text == result
 
     with page.expect_download() as info:
         page.click("#download")
@@ -90,7 +90,7 @@ def test_auto_update_enrolls_the_site(page: Page, service: ServiceProcess, site:
     start(page, site + "/", max_pages=5)
     expect(page.locator("#result-panel")).to_be_visible()
     site_key = (page.get_attribute("#hosted", "href") or "").split("/sites/")[1].split("/")[0]
-    record = httpx.get(f"{service.base}/api/v1/sites/{site_key}").json()
+    record = httpx2.get(f"{service.base}/api/v1/sites/{site_key}").json()
     assert record["auto_update"] is True and record["interval_minutes"] == 90
 
 

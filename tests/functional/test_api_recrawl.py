@@ -8,7 +8,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from llmstxt.service.routes.internal import sign
 from llmstxt.store import Store
@@ -17,13 +17,13 @@ from tests.functional.test_api_support import api_client, generate, served_site,
 CRON = "cron-secret-for-tests"
 
 
-def store_of(client: httpx.AsyncClient) -> Store:
+def store_of(client: httpx2.AsyncClient) -> Store:
     """The store of the app behind an in-process client."""
     store: Store = client._transport.app.state.store  # type: ignore[attr-defined]
     return store
 
 
-async def wait_recrawled(client: httpx.AsyncClient, sites: list[str], since: float) -> None:
+async def wait_recrawled(client: httpx2.AsyncClient, sites: list[str], since: float) -> None:
     """Wait until every site was crawled after `since` and holds no lease."""
     async with asyncio.timeout(120):
         while True:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from tests.functional.test_api_support import api_client, generate, service_settings
 from tests.sites.model import SiteSpec
@@ -38,4 +38,4 @@ async def test_the_state_is_per_site(tmp_path: Path) -> None:
             job = await generate(client, second.base + "/")
     assert job["status"] == "succeeded"
     assert all(hit.status != 304 for hit in two.log)
-    assert isinstance(job["links"]["llms_txt"], str) and httpx.URL(job["links"]["llms_txt"]).path
+    assert isinstance(job["links"]["llms_txt"], str) and httpx2.URL(job["links"]["llms_txt"]).path

@@ -6,7 +6,7 @@ import time
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from tests.functional.test_api_support import api_client, generate, served_site, service_settings
 
@@ -61,7 +61,7 @@ async def test_same_output_adds_no_version_and_serves_304(tmp_path: Path) -> Non
             await generate(client, base + "/")
             versions = (await client.get(f"/api/v1/sites/{first['site']}/versions")).json()
             site = (await client.get(f"/api/v1/sites/{first['site']}")).json()
-            public = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+            public = httpx2.AsyncClient(transport=client._transport, base_url="http://testserver")
             async with public:
                 current = await public.get(f"/sites/{first['site']}/llms.txt")
                 etag = current.headers["etag"]
@@ -107,7 +107,7 @@ async def test_hosted_files_need_no_key_but_api_does(tmp_path: Path) -> None:
     with served_site() as base:
         async with api_client(service_settings(tmp_path)) as client:
             job = await generate(client, base + "/")
-            public = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+            public = httpx2.AsyncClient(transport=client._transport, base_url="http://testserver")
             async with public:
                 hosted = await public.get(f"/sites/{job['site']}/llms.txt")
                 api = await public.get(f"/api/v1/sites/{job['site']}")

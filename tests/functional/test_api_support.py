@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from llmstxt.service.app import create_app
 from llmstxt.service.settings import Settings
@@ -39,14 +39,14 @@ def service_settings(tmp_path: Path, **overrides: Any) -> Settings:
 @asynccontextmanager
 async def api_client(
     settings: Settings, *, key: str | None = API_KEY
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[httpx2.AsyncClient]:
     """A client talking to a fresh app in-process, with the app's startup and shutdown run."""
     app = create_app(settings)
     headers = {"X-API-Key": key} if key else {}
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver", headers=headers
+        httpx2.AsyncClient(
+            transport=httpx2.ASGITransport(app=app), base_url="http://testserver", headers=headers
         ) as client,
     ):
         yield client
@@ -61,7 +61,7 @@ def served_site(**spec: Any) -> Iterator[str]:
 
 
 async def wait_for_job(
-    client: httpx.AsyncClient, job_id: str, statuses: set[str] = FINAL, timeout: float = 120
+    client: httpx2.AsyncClient, job_id: str, statuses: set[str] = FINAL, timeout: float = 120
 ) -> dict[str, Any]:
     """Poll a job until its status is one of statuses; its last view."""
     async with asyncio.timeout(timeout):
@@ -74,7 +74,7 @@ async def wait_for_job(
             await asyncio.sleep(0.05)
 
 
-async def generate(client: httpx.AsyncClient, url: str, **body: Any) -> dict[str, Any]:
+async def generate(client: httpx2.AsyncClient, url: str, **body: Any) -> dict[str, Any]:
     """Submit a job for url and wait until it finishes; its final view."""
     response = await client.post("/api/v1/jobs", json={"url": url, "maxPages": 50} | body)
     assert response.status_code == 202, response.text

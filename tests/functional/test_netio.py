@@ -9,7 +9,7 @@ import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from aiohttp import web
 from cryptography import x509
@@ -48,8 +48,8 @@ async def _serve(
         await runner.cleanup()
 
 
-def _client(**kwargs: object) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=transport_with(AsyncioBackend(), **kwargs))  # type: ignore[arg-type]
+def _client(**kwargs: object) -> httpx2.AsyncClient:
+    return httpx2.AsyncClient(transport=transport_with(AsyncioBackend(), **kwargs))  # type: ignore[arg-type]
 
 
 async def test_connections_are_reused_between_requests() -> None:
@@ -78,7 +78,7 @@ async def test_connect_errors_are_httpx_connect_errors() -> None:
     async for served in _serve(_app([])):
         base = served  # once the loop ends, the server is gone and its port refuses connections
     async with _client() as client:
-        with pytest.raises(httpx.ConnectError):
+        with pytest.raises(httpx2.ConnectError):
             await client.get(base)
 
 
@@ -91,7 +91,7 @@ async def test_read_timeout_is_an_httpx_read_timeout() -> None:
     app.router.add_get("/", slow)
     async for base in _serve(app):
         async with _client() as client:
-            with pytest.raises(httpx.ReadTimeout):
+            with pytest.raises(httpx2.ReadTimeout):
                 await client.get(base, timeout=0.2)
 
 
@@ -138,6 +138,6 @@ async def test_tls_is_verified_and_works(tmp_path: Path) -> None:
             assert response.status_code == 200
             assert "ok" in response.text
         async with _client() as untrusting:  # the system CAs do not know this certificate
-            with pytest.raises(httpx.ConnectError):
+            with pytest.raises(httpx2.ConnectError):
                 await untrusting.get(base)
     assert len(peers) == 1

@@ -8,7 +8,7 @@ from collections import deque
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import httpx2
 import lxml.html
 
 from tests.sites.model import BUSY_PATH, LATIN1_PATH, LATIN1_TITLE, SECTIONS
@@ -16,7 +16,7 @@ from tests.sites.serve import BackgroundServer
 from tests.sites.static import static_app
 
 
-def crawl_links(base: str, client: httpx.Client) -> set[str]:
+def crawl_links(base: str, client: httpx2.Client) -> set[str]:
     """Every same-host page path reachable by <a href> from /, ignoring robots.txt."""
     seen, queue = {"/"}, deque(["/"])
     while queue:
@@ -37,7 +37,7 @@ def crawl_links(base: str, client: httpx.Client) -> set[str]:
 def test_every_page_is_reachable_by_links(serve_site: Any) -> None:
     """All indexable pages, sitemap-listed or not, can be found from the home page by links."""
     site, base = serve_site(pages=120)
-    with httpx.Client() as client:
+    with httpx2.Client() as client:
         found = crawl_links(base, client)
     assert site.site.expected_kept(ignore_robots=True) - {BUSY_PATH, LATIN1_PATH} <= found
 
@@ -45,7 +45,7 @@ def test_every_page_is_reachable_by_links(serve_site: Any) -> None:
 def test_robots_and_gzipped_sitemaps(serve_site: Any) -> None:
     """robots.txt names the sitemap index; its children are gzip files; some pages are left out."""
     site, base = serve_site(pages=60)
-    with httpx.Client() as client:
+    with httpx2.Client() as client:
         robots = client.get(base + "/robots.txt").text
         assert "Disallow: /private/" in robots
         index_url = re.search(r"Sitemap: (\S+)", robots).group(1)  # type: ignore[union-attr]
@@ -66,7 +66,7 @@ def test_robots_and_gzipped_sitemaps(serve_site: Any) -> None:
 def test_pages_are_gzipped_and_conditional(serve_site: Any) -> None:
     """Pages go out gzip-encoded with an ETag; a matching If-None-Match gets 304."""
     _, base = serve_site(pages=20)
-    with httpx.Client() as client:
+    with httpx2.Client() as client:
         page = client.get(base + "/docs/guide/")
         assert page.headers["content-encoding"] == "gzip"
         assert "<title>Guide | Acme Docs</title>" in page.text
@@ -79,7 +79,7 @@ def test_pages_are_gzipped_and_conditional(serve_site: Any) -> None:
 def test_traps_misbehave(serve_site: Any) -> None:
     """429 then 200, a redirect loop, 500, and windows-1252 bytes."""
     _, base = serve_site(pages=20, busy_times=1)
-    with httpx.Client() as client:
+    with httpx2.Client() as client:
         first, second = client.get(base + BUSY_PATH), client.get(base + BUSY_PATH)
         assert (first.status_code, first.headers["retry-after"], second.status_code) == (
             429,
@@ -105,7 +105,7 @@ def test_static_server_serves_index_and_404(tmp_path: Any) -> None:
     """The static server maps a directory to its index.html and refuses paths outside the root."""
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "index.html").write_text("<title>Sub</title>")
-    with BackgroundServer(lambda: static_app(tmp_path)) as server, httpx.Client() as client:
+    with BackgroundServer(lambda: static_app(tmp_path)) as server, httpx2.Client() as client:
         assert client.get(server.base + "/sub/").text == "<title>Sub</title>"
         assert client.get(server.base + "/sub", follow_redirects=True).status_code == 200
         assert client.get(server.base + "/nope.html").status_code == 404

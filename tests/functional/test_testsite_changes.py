@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import re
 
-import httpx
+import httpx2
 
 from tests.sites.model import SiteSpec
 from tests.sites.serve import BackgroundServer
@@ -15,7 +15,7 @@ from tests.sites.testsite import TestSite, main
 def snapshot(spec: SiteSpec) -> tuple[dict[str, tuple[bytes, str, str]], dict[str, str]]:
     """Every page's (body, ETag, Last-Modified) and every sitemap lastmod, by path."""
     site = TestSite(spec)
-    with BackgroundServer(site.app) as server, httpx.Client(base_url=server.base) as client:
+    with BackgroundServer(site.app) as server, httpx2.Client(base_url=server.base) as client:
         pages = {}
         for path in site.site.pages:
             r = client.get(path)

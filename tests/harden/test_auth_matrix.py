@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import jwt
 import pytest
 from fastapi import FastAPI
@@ -137,7 +137,7 @@ def bearer(token: str) -> dict[str, Any]:
 
 
 def wrong_credentials() -> dict[str, dict[str, Any]]:
-    """Every case that must be refused, as httpx request options."""
+    """Every case that must be refused, as httpx2 request options."""
     valid = signed()
     now = int(time.time())
     return {
@@ -171,17 +171,17 @@ def wrong_credentials() -> dict[str, dict[str, Any]]:
 
 
 @asynccontextmanager
-async def started(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+async def started(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx2.AsyncClient]]:
     """The app with its lifespan run, and an in-process client without credentials."""
     app = create_app(settings)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+        httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://t") as client,
     ):
         yield app, client
 
 
-async def call(client: httpx.AsyncClient, endpoint: Endpoint, **options: Any) -> httpx.Response:
+async def call(client: httpx2.AsyncClient, endpoint: Endpoint, **options: Any) -> httpx2.Response:
     """One request to the endpoint (a JSON body for the methods that take one)."""
     if endpoint.method in ("POST", "PUT", "PATCH"):
         options.setdefault("json", {})

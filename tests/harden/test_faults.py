@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
@@ -59,7 +59,7 @@ def site_server() -> BackgroundServer:
     return BackgroundServer(TestSite(SiteSpec(pages=20, traps=False)).app)
 
 
-def wait_job(client: httpx.Client, job_id: str, timeout: float = 120) -> dict[str, Any]:
+def wait_job(client: httpx2.Client, job_id: str, timeout: float = 120) -> dict[str, Any]:
     """Poll a job until it finishes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -70,7 +70,7 @@ def wait_job(client: httpx.Client, job_id: str, timeout: float = 120) -> dict[st
     raise AssertionError("the job did not finish")
 
 
-def clear_503(response: httpx.Response) -> None:
+def clear_503(response: httpx2.Response) -> None:
     """A 503 with the JSON error shape, naming the store, and no traceback."""
     assert response.status_code == 503, response.text
     assert response.headers["content-type"].startswith("application/json")
@@ -78,7 +78,7 @@ def clear_503(response: httpx.Response) -> None:
     assert "Traceback" not in response.text
 
 
-def wait_status(client: httpx.Client, job_id: str, status: str, timeout: float = 60) -> None:
+def wait_status(client: httpx2.Client, job_id: str, status: str, timeout: float = 60) -> None:
     """Poll a job until it has the given status."""
     deadline = time.monotonic() + timeout
     while client.get(f"/api/v1/jobs/{job_id}").json()["status"] != status:
@@ -107,7 +107,7 @@ def test_jobs_caught_by_a_store_outage_end_failed_not_stuck(
             ServiceProcess(
                 tmp_path / "unused", tmp_path / "service.log", max_concurrent_jobs="1", **settings
             ) as service,
-            httpx.Client(base_url=service.base, timeout=60) as client,
+            httpx2.Client(base_url=service.base, timeout=60) as client,
         ):
             running = client.post("/api/v1/jobs", json={"url": site.base + "/"}).json()["id"]
             queued = client.post("/api/v1/jobs", json={"url": site.base + "/"}).json()["id"]
@@ -139,7 +139,7 @@ def test_store_unreachable_is_a_clear_503_and_the_service_recovers(
         with (
             site_server() as site,
             ServiceProcess(tmp_path / "unused", tmp_path / "service.log", **settings) as service,
-            httpx.Client(base_url=service.base, timeout=60) as client,
+            httpx2.Client(base_url=service.base, timeout=60) as client,
         ):
             job = wait_job(
                 client, client.post("/api/v1/jobs", json={"url": site.base + "/"}).json()["id"]
@@ -174,12 +174,12 @@ def test_store_unreachable_is_a_clear_503_and_the_service_recovers(
 
 
 @contextlib.asynccontextmanager
-async def in_process(settings: Settings, store: Store) -> AsyncIterator[httpx.AsyncClient]:
+async def in_process(settings: Settings, store: Store) -> AsyncIterator[httpx2.AsyncClient]:
     """The app with its startup and shutdown run, on the given store, over ASGITransport."""
     app = create_app(settings, store=store)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+        httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://t") as client,
     ):
         yield client
 
@@ -195,7 +195,7 @@ def open_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings(**(values | overrides))
 
 
-async def run_job(client: httpx.AsyncClient, url: str, max_pages: int) -> dict[str, Any]:
+async def run_job(client: httpx2.AsyncClient, url: str, max_pages: int) -> dict[str, Any]:
     """Submit a job and wait for its end (bounded)."""
     submitted = await client.post("/api/v1/jobs", json={"url": url, "maxPages": max_pages})
     assert submitted.status_code == 202, submitted.text
@@ -334,7 +334,7 @@ async def test_a_full_disk_is_a_clear_error_and_keeps_the_last_output(small_disk
     assert third["status"] == "succeeded" and recovered.text != before.text
 
 
-async def run_job_by_id(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
+async def run_job_by_id(client: httpx2.AsyncClient, job_id: str) -> dict[str, Any]:
     """Wait for a submitted job's end (bounded)."""
     async with asyncio.timeout(120):
         while True:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -96,7 +96,7 @@ def wait_job(base: str, job_id: str, timeout: float = 180.0) -> dict[str, Any]:
     """Poll a job until it finishes; its view."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job: dict[str, Any] = httpx.get(f"{base}/api/v1/jobs/{job_id}", timeout=30).json()
+        job: dict[str, Any] = httpx2.get(f"{base}/api/v1/jobs/{job_id}", timeout=30).json()
         if job["status"] not in ("queued", "running"):
             return job
         time.sleep(0.1)
@@ -106,33 +106,33 @@ def wait_job(base: str, job_id: str, timeout: float = 180.0) -> dict[str, Any]:
 def still_healthy(service: ServiceProcess) -> None:
     """The process is alive, answers, and logged no traceback."""
     assert service._proc is not None and service._proc.poll() is None, "the service died"
-    assert httpx.get(service.base + "/health", timeout=10).status_code == 200
+    assert httpx2.get(service.base + "/health", timeout=10).status_code == 200
     assert "Traceback" not in service.log()
 
 
 def test_200_clients_on_a_hosted_llms_txt(service: ServiceProcess) -> None:
     with site_server(30, 0) as site:
-        submitted = httpx.post(
+        submitted = httpx2.post(
             service.base + "/api/v1/jobs", json={"url": site.base + "/", "maxPages": 30}
         )
         job = wait_job(service.base, submitted.json()["id"])
     assert job["status"] == "succeeded", job
     url = job["links"]["llms_txt"]
-    expected = httpx.get(url).content
+    expected = httpx2.get(url).content
     with PeakRss(pid_of(service)) as rss:
         figures = asyncio.run(load(url, clients=CLIENTS, duration=DURATION_S))
     print(f"\n[load] hosted llms.txt ({len(expected)} B): {figures}, service peak {rss.mb:.0f} MB")
     assert figures["errors"] == 0
     assert figures["requests"] > CLIENTS  # every client got answers, not one each
     assert rss.mb < MAX_SERVICE_RSS_MB
-    assert httpx.get(url).content == expected
+    assert httpx2.get(url).content == expected
     still_healthy(service)
 
 
-async def submit_all(base: str, url: str, n: int) -> list[httpx.Response]:
+async def submit_all(base: str, url: str, n: int) -> list[httpx2.Response]:
     """n job submissions sent at once."""
-    limits = httpx.Limits(max_connections=n)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    limits = httpx2.Limits(max_connections=n)
+    async with httpx2.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
         body = {"url": url, "maxPages": 20, "full": False}
         return list(
             await asyncio.gather(*(client.post("/api/v1/jobs", json=body) for _ in range(n)))
@@ -147,7 +147,7 @@ def test_20_submissions_at_once_meet_a_bounded_queue(service: ServiceProcess) ->
         accepted = [r for r in responses if r.status_code == 202]
         busy = [r for r in responses if r.status_code == 429]
         jobs = [wait_job(service.base, r.json()["id"]) for r in accepted]
-        again = httpx.post(service.base + "/api/v1/jobs", json={"url": site.base + "/"})
+        again = httpx2.post(service.base + "/api/v1/jobs", json={"url": site.base + "/"})
         wait_job(service.base, again.json()["id"])
     print(
         f"\n[load] {SUBMISSIONS} submissions: {len(accepted)} accepted, {len(busy)} x 429, "
@@ -184,7 +184,7 @@ async def watch_all(url: str, n: int) -> list[list[dict[str, Any]]]:
 
 def test_100_websocket_watchers_of_one_job(service: ServiceProcess) -> None:
     with site_server(60, 50) as site, PeakRss(pid_of(service)) as rss:
-        submitted = httpx.post(
+        submitted = httpx2.post(
             service.base + "/api/v1/jobs", json={"url": site.base + "/", "maxPages": 60}
         )
         job_id = submitted.json()["id"]
@@ -193,7 +193,7 @@ def test_100_websocket_watchers_of_one_job(service: ServiceProcess) -> None:
         watched = asyncio.run(watch_all(ws_url, WATCHERS))
         seconds = time.monotonic() - began
         job = wait_job(service.base, job_id)
-    hosted = httpx.get(job["links"]["llms_txt"]).text
+    hosted = httpx2.get(job["links"]["llms_txt"]).text
     live = sum(
         1
         for w in watched

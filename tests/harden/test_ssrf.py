@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 import pytest
 from aiohttp import web
 from websockets.asyncio.client import connect
@@ -287,7 +287,7 @@ def vector_url(template: str, port: int) -> str:
     return template.replace("{P}", str(port))
 
 
-async def through_api(client: httpx.AsyncClient, url: str, **body: Any) -> tuple[str, str]:
+async def through_api(client: httpx2.AsyncClient, url: str, **body: Any) -> tuple[str, str]:
     """Submit url as a job; ("refused", message) or the final job status and error."""
     response = await client.post("/api/v1/jobs", json={"url": url, "maxPages": 5} | body)
     assert response.status_code < 500, response.text
@@ -640,7 +640,7 @@ async def test_an_enrolled_site_whose_name_turns_private_is_not_recrawled_there(
     assert world.stand_in.hits["later.public.example"] == served_before
 
 
-async def newest_job_when_done(client: httpx.AsyncClient, site: str, after: int) -> dict[str, Any]:
+async def newest_job_when_done(client: httpx2.AsyncClient, site: str, after: int) -> dict[str, Any]:
     """The site's newest job once there are more than `after` jobs and it has finished."""
     async with asyncio.timeout(60):
         while True:

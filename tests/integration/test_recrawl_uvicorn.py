@@ -12,7 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +50,7 @@ class Site:
 def enroll(service: str, url: str) -> str:
     """A first job with auto-update on; the site key once it succeeded."""
     body = {"url": url + "/", "maxPages": 100, "enableAutoUpdate": True}
-    job = httpx.post(service + "/api/v1/jobs", json=body, timeout=30).json()
+    job = httpx2.post(service + "/api/v1/jobs", json=body, timeout=30).json()
     assert wait_job(service, job["id"])["status"] == "succeeded"
     return str(job["site"])
 
@@ -58,7 +58,7 @@ def enroll(service: str, url: str) -> str:
 def wait_job(service: str, job_id: str) -> dict[str, Any]:
     """Poll a job until it finishes; its last view."""
     while True:
-        job: dict[str, Any] = httpx.get(f"{service}/api/v1/jobs/{job_id}", timeout=30).json()
+        job: dict[str, Any] = httpx2.get(f"{service}/api/v1/jobs/{job_id}", timeout=30).json()
         if job["status"] in FINAL:
             return job
         time.sleep(0.05)
@@ -66,16 +66,16 @@ def wait_job(service: str, job_id: str) -> dict[str, Any]:
 
 def make_due(service: str, site: str, url: str) -> None:
     """Mark the site due now through its signed change webhook."""
-    secret = httpx.get(f"{service}/api/v1/sites/{site}", timeout=30).json()["webhook_secret"]
+    secret = httpx2.get(f"{service}/api/v1/sites/{site}", timeout=30).json()["webhook_secret"]
     body = json.dumps({"base_url": url + "/"}).encode()
     headers = {"X-Llmstxt-Signature": sign(secret, body)}
-    answer = httpx.post(f"{service}/internal/hooks/site-changed", content=body, headers=headers)
+    answer = httpx2.post(f"{service}/internal/hooks/site-changed", content=body, headers=headers)
     assert answer.status_code == 202, answer.text
 
 
 def jobs_of(service: str, site: str) -> list[dict[str, Any]]:
     """The site's jobs, newest first."""
-    jobs: list[dict[str, Any]] = httpx.get(
+    jobs: list[dict[str, Any]] = httpx2.get(
         f"{service}/api/v1/jobs", params={"site": site}, timeout=30
     ).json()["jobs"]
     return jobs
@@ -84,7 +84,7 @@ def jobs_of(service: str, site: str) -> list[dict[str, Any]]:
 def wait_recrawled(service: str, sites: list[str], since: float) -> None:
     """Wait until every site was crawled after `since` (epoch) and holds no lease."""
     while True:
-        views = [httpx.get(f"{service}/api/v1/sites/{s}", timeout=30).json() for s in sites]
+        views = [httpx2.get(f"{service}/api/v1/sites/{s}", timeout=30).json() for s in sites]
         if all((v["last_crawl_at"] or 0) > since for v in views) and not any(
             store_site(service, s).lease_owner for s in sites
         ):
@@ -118,7 +118,7 @@ def start_service(stack: ExitStack, data: Path, log: Path, **settings: str) -> S
 
 def trigger(service: str) -> dict[str, Any]:
     """POST the cron trigger as the Lambda does; its 202 answer."""
-    answer = httpx.post(
+    answer = httpx2.post(
         service + "/internal/cron/recrawl", headers={"X-Cron-Secret": SECRET}, timeout=30
     )
     assert answer.status_code == 202, answer.text
@@ -148,7 +148,7 @@ def test_the_lambda_handler_makes_the_real_service_recrawl_a_due_site(
         since, began = time.time(), time.monotonic()
         answer = handler.lambda_handler(EVENT, LambdaContext())
         wait_recrawled(service, [key], since)
-        view = httpx.get(f"{service}/api/v1/sites/{key}").json()
+        view = httpx2.get(f"{service}/api/v1/sites/{key}").json()
         jobs = jobs_of(service, key)
         robots = site.robots_hits(began)
     capsys.readouterr()  # the handler's metrics blob
@@ -169,8 +169,8 @@ def test_racing_triggers_on_two_services_crawl_each_due_site_once(tmp_path: Path
             make_due(one.base, key, site.base)
         since, began = time.time(), time.monotonic()
 
-        async def race() -> list[httpx.Response]:
-            async with httpx.AsyncClient(headers={"X-Cron-Secret": SECRET}, timeout=30) as c:
+        async def race() -> list[httpx2.Response]:
+            async with httpx2.AsyncClient(headers={"X-Cron-Secret": SECRET}, timeout=30) as c:
                 posts = [c.post(s.base + "/internal/cron/recrawl") for s in (one, two) * 3]
                 return await asyncio.gather(*posts)
 
@@ -198,7 +198,7 @@ def test_a_service_killed_mid_recrawl_leaves_a_lease_that_expires_and_the_next_t
         site = Site(stack, pages=30)
         first = start_service(stack, data, tmp_path / "first.log", lease_seconds="3")
         key = enroll(first.base, site.base)
-        good = httpx.get(f"{first.base}/sites/{key}/llms.txt").content
+        good = httpx2.get(f"{first.base}/sites/{key}/llms.txt").content
         changed = site.site.site.revise(2)
         site.site.spec.latency_ms = 400  # slow enough to be caught mid-crawl
         make_due(first.base, key, site.base)
@@ -212,7 +212,7 @@ def test_a_service_killed_mid_recrawl_leaves_a_lease_that_expires_and_the_next_t
         site.site.spec.latency_ms = 0
         second = start_service(stack, data, tmp_path / "second.log", lease_seconds="3")
         after_restart = jobs_of(second.base, key)
-        served = httpx.get(f"{second.base}/sites/{key}/llms.txt").content
+        served = httpx2.get(f"{second.base}/sites/{key}/llms.txt").content
         held = store_site(second.base, key)
         answers = [trigger(second.base)]
         while answers[-1]["claimed"] == 0:  # the dead service's lease holds until it expires
@@ -221,8 +221,8 @@ def test_a_service_killed_mid_recrawl_leaves_a_lease_that_expires_and_the_next_t
         claimed_at = time.time()
         wait_recrawled(second.base, [key], killed_at)
         jobs = jobs_of(second.base, key)
-        versions = httpx.get(f"{second.base}/api/v1/sites/{key}/versions").json()["versions"]
-        now_served = httpx.get(f"{second.base}/sites/{key}/llms.txt").text
+        versions = httpx2.get(f"{second.base}/api/v1/sites/{key}/versions").json()["versions"]
+        now_served = httpx2.get(f"{second.base}/sites/{key}/llms.txt").text
     assert killed_job["status"] == "running"
     assert (
         after_restart[0]["id"] == killed_job["id"] and after_restart[0]["status"] == "interrupted"

@@ -8,7 +8,7 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
+import httpx2
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `tests` is imported as a package from the repository root
@@ -23,7 +23,7 @@ from tests.sites.testsite import TestSite  # noqa: E402
 KEY = "aws-integration-key"
 
 
-def wait_for_job(client: httpx.Client, job_id: str) -> dict[str, object]:
+def wait_for_job(client: httpx2.Client, job_id: str) -> dict[str, object]:
     """Poll a job until it is finished."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -44,7 +44,7 @@ def test_a_job_publishes_to_s3_and_is_served_from_it(aws_env: str, tmp_path: Pat
     with (
         BackgroundServer(site.app) as server,
         ServiceProcess(tmp_path / "unused", tmp_path / "service.log", **settings) as service,
-        httpx.Client(base_url=service.base, headers={"X-API-Key": KEY}) as client,
+        httpx2.Client(base_url=service.base, headers={"X-API-Key": KEY}) as client,
     ):
         ready = client.get("/health/ready")
         submitted = client.post("/api/v1/jobs", json={"url": server.base + "/", "maxPages": 20})

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -77,7 +77,7 @@ async def test_websocket_streams_progress_then_result_and_hosted_url(
     last = [m["content"] for m in received if m["type"] == "progress"][-1]
     assert last["phase"] == "done" and last["kept"] >= 25
     assert close_code == 1000
-    async with httpx.AsyncClient() as client:
+    async with httpx2.AsyncClient() as client:
         served = await client.get(hosted)
     assert hosted.startswith(service.base + "/sites/")
     assert served.status_code == 200 and served.text == result
@@ -108,7 +108,7 @@ async def test_websocket_refuses_missing_or_wrong_credentials(service: ServicePr
 
 
 async def test_a_token_from_auth_opens_the_socket(service: ServiceProcess, site: str) -> None:
-    async with httpx.AsyncClient() as client:
+    async with httpx2.AsyncClient() as client:
         minted = await client.post(service.base + "/auth/token", headers={"X-API-Key": API_KEY})
     token = minted.json()["token"]
     async with connect(ws_url(service, f"token={token}")) as ws:
@@ -138,7 +138,7 @@ async def test_logs_are_json_with_job_and_site_and_never_a_key(
     async with connect(ws_url(service, f"api_key={API_KEY}")) as ws:
         await ws.send(json.dumps({"url": site + "/", "maxPages": 5}))
         job_id = (await messages(ws))[0]["content"]["id"]
-    async with httpx.AsyncClient(base_url=service.base) as client:
+    async with httpx2.AsyncClient(base_url=service.base) as client:
         await client.get("/api/v1/jobs", headers={"X-API-Key": API_KEY})
         await client.get(f"/api/v1/jobs?api_key={API_KEY}")
     service.wait_for_log("/api/v1/jobs?api_key=***")  # written just after the response
@@ -156,10 +156,10 @@ def test_jobs_left_running_by_a_killed_service_read_interrupted(tmp_path: Path) 
     with BackgroundServer(slow.app) as server:
         first = ServiceProcess(data, tmp_path / "first.log", api_keys=API_KEY).start()
         headers = {"X-API-Key": API_KEY}
-        job = httpx.post(
+        job = httpx2.post(
             first.base + "/api/v1/jobs", json={"url": server.base + "/"}, headers=headers
         ).json()
         first.kill()
     with ServiceProcess(data, tmp_path / "second.log", api_keys=API_KEY) as second:
-        after = httpx.get(f"{second.base}/api/v1/jobs/{job['id']}", headers=headers).json()
+        after = httpx2.get(f"{second.base}/api/v1/jobs/{job['id']}", headers=headers).json()
     assert after["status"] == "interrupted"

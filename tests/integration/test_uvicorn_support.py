@@ -13,7 +13,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import httpx
+import httpx2
 
 
 def free_port() -> int:
@@ -51,9 +51,9 @@ class ServiceProcess:
             if self._proc.poll() is not None:
                 raise RuntimeError(f"service exited with {self._proc.returncode}: {self.log()}")
             try:
-                if httpx.get(self.base + "/health", timeout=1).status_code == 200:
+                if httpx2.get(self.base + "/health", timeout=1).status_code == 200:
                     return self
-            except httpx.HTTPError:
+            except httpx2.HTTPError:
                 time.sleep(0.05)
         self.stop()
         raise RuntimeError("the service did not start in time")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import zlib
 
-import httpx
+import httpx2
 import pytest
 
 from llmstxt.crawl.fetch import inflate_capped
@@ -13,10 +13,10 @@ from llmstxt.crawl.fetch import inflate_capped
 pytestmark = pytest.mark.unit
 
 
-def _response(body: bytes, encoding: str) -> httpx.Response:
+def _response(body: bytes, encoding: str) -> httpx2.Response:
     headers = {"content-encoding": encoding} if encoding else {}
-    request = httpx.Request("GET", "https://example.com/")
-    return httpx.Response(200, headers=headers, stream=httpx.ByteStream(body), request=request)
+    request = httpx2.Request("GET", "https://example.com/")
+    return httpx2.Response(200, headers=headers, stream=httpx2.ByteStream(body), request=request)
 
 
 async def _pieces(body: bytes, encoding: str, limit: int) -> list[bytes]:
@@ -48,7 +48,7 @@ async def test_a_bomb_is_never_inflated_much_past_the_cap() -> None:
 
 
 async def test_corrupt_and_unknown_encodings_are_decoding_errors() -> None:
-    with pytest.raises(httpx.DecodingError):
+    with pytest.raises(httpx2.DecodingError):
         await _pieces(b"not gzip at all", "gzip", limit=1000)
-    with pytest.raises(httpx.DecodingError):
+    with pytest.raises(httpx2.DecodingError):
         await _pieces(b"data", "br-but-not-really", limit=1000)

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
-import httpx
+import httpx2
 import typer
 
 from llmstxt.config import DEFAULT_USER_AGENT, CrawlConfig
@@ -178,9 +178,9 @@ def _read_target(target: str) -> str:
     """The text of a file or URL, or a one-line failure."""
     if target.startswith(("http://", "https://")):
         try:
-            response = httpx.get(target, follow_redirects=True, timeout=15.0)
+            response = httpx2.get(target, follow_redirects=True, timeout=15.0)
             response.raise_for_status()
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             _fail(f"cannot fetch {target}: {exc}", EXIT_INPUT)
         return response.text
     try:

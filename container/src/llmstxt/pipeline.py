@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from llmstxt import __version__
 from llmstxt.compose import plan_site, render_llms_full, render_llms_txt
@@ -49,23 +49,23 @@ class GenerateResult:
     files: dict[str, Path] = field(default_factory=dict)
 
 
-def make_client(config: CrawlConfig) -> httpx.AsyncClient:
+def make_client(config: CrawlConfig) -> httpx2.AsyncClient:
     """The one client of a crawl: pooled connections sized for the per-host concurrency."""
     # A few connections beyond the workers' own, for robots.txt and sitemaps; no more, since
-    # httpcore checks every pooled connection on each request.
+    # httpcore2 checks every pooled connection on each request.
     size = config.concurrency + 4
-    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+    limits = httpx2.Limits(max_connections=size, max_keepalive_connections=size)
     if config.allow_private_networks:
         transport = transport_with(AsyncioBackend(), http2=config.http2, limits=limits)
     else:
         guard = AddressGuard.from_settings(False, config.allowed_cidrs)
         transport = guarded_transport(guard, http2=config.http2, limits=limits)
-    return httpx.AsyncClient(
+    return httpx2.AsyncClient(
         transport=transport,
         trust_env=config.allow_private_networks,  # an env proxy would dial around the guard
         http2=config.http2,
         limits=limits,
-        timeout=httpx.Timeout(config.timeout),
+        timeout=httpx2.Timeout(config.timeout),
         headers={
             "User-Agent": config.user_agent,
             "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
@@ -122,7 +122,7 @@ async def crawl_and_compose(
     spool: MarkdownSpool,
     *,
     sink: ProgressSink = null_sink,
-    client: httpx.AsyncClient | None = None,
+    client: httpx2.AsyncClient | None = None,
     previous: CrawlState | None = None,
 ) -> tuple[CrawlOutcome, str, str | None, float]:
     """Crawl and compose in memory: (outcome, llms.txt, llms-full.txt or None, compose seconds).
@@ -163,7 +163,7 @@ async def generate(
     out_dir: Path,
     *,
     sink: ProgressSink | None = None,
-    client: httpx.AsyncClient | None = None,
+    client: httpx2.AsyncClient | None = None,
 ) -> GenerateResult:
     """Crawl config.start_url and write llms.txt, llms-full.txt and report.json into out_dir.
 

@@ -10,7 +10,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import partial
 
-import httpx
+import httpx2
 
 from llmstxt.config import CrawlConfig
 from llmstxt.crawl.dedup import collapse_duplicates
@@ -41,7 +41,7 @@ from llmstxt.spool import MarkdownSpool
 
 MAX_SITEMAP_FILES = 50
 SITEMAP_TYPES = ()  # sitemaps come as XML, gzip or text under many media types: accept any
-FETCH_ERRORS = (FetchError, BlockedAddress, httpx.HTTPError, TimeoutError)
+FETCH_ERRORS = (FetchError, BlockedAddress, httpx2.HTTPError, TimeoutError)
 
 
 @dataclass(slots=True)
@@ -65,7 +65,7 @@ class Engine:
     def __init__(
         self,
         config: CrawlConfig,
-        client: httpx.AsyncClient,
+        client: httpx2.AsyncClient,
         spool: MarkdownSpool,
         sink: ProgressSink = null_sink,
         executor: Executor | None = None,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
-import httpx
+import httpx2
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -72,7 +72,7 @@ class RedirectError(FetchError):
 class Fetcher:
     """Fetches pages over one shared client; counts requests and bytes for the report."""
 
-    def __init__(self, client: httpx.AsyncClient, config: CrawlConfig) -> None:
+    def __init__(self, client: httpx2.AsyncClient, config: CrawlConfig) -> None:
         self.client = client
         self.config = config
         self.requests = 0
@@ -88,7 +88,7 @@ class Fetcher:
         accept: tuple[str, ...] = HTML_TYPES,
         truncate: int = 0,
     ) -> Response:
-        """GET url with retries; raise FetchError subclasses or httpx errors when it finally fails.
+        """GET url with retries; raise FetchError subclasses or httpx2 errors when it finally fails.
 
         With truncate, a body is cut after that many bytes instead of refused (robots.txt).
         """
@@ -110,7 +110,9 @@ class Fetcher:
         """Retry connection trouble and busy statuses, unless the server asks us to wait too long."""
         if isinstance(exc, RetryableStatus):
             return exc.retry_after is None or exc.retry_after <= self.config.max_retry_after
-        return isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.TimeoutException)
+        return isinstance(exc, httpx2.TransportError) and not isinstance(
+            exc, httpx2.TimeoutException
+        )
 
     _backoff = wait_exponential_jitter(multiplier=0.25, max=8.0, jitter=0.25)
 
@@ -170,7 +172,7 @@ class Fetcher:
                 response.body = await self._read_capped(r, truncate)
                 return response
 
-    async def _read_capped(self, r: httpx.Response, truncate: int = 0) -> bytes:
+    async def _read_capped(self, r: httpx2.Response, truncate: int = 0) -> bytes:
         """Read the (decoded) body, refusing anything past the size cap (or cutting it there)."""
         cap = truncate or self.config.max_body_bytes
         declared = r.headers.get("content-length", "")
@@ -200,10 +202,10 @@ _WBITS = {
 _PIECE = 64 * 1024
 
 
-async def inflate_capped(r: httpx.Response, limit: int) -> AsyncIterator[bytes]:
+async def inflate_capped(r: httpx2.Response, limit: int) -> AsyncIterator[bytes]:
     """The decoded body in pieces, never inflating more than limit + 1 bytes in all.
 
-    httpx inflates each network chunk whole: 64 KiB of a gzip bomb became 64 MB at once, per page
+    httpx2 inflates each network chunk whole: 64 KiB of a gzip bomb became 64 MB at once, per page
     in flight. Here no piece passes 64 KiB, and the caller's cap check stops the stream.
     """
     encoding = r.headers.get("content-encoding", "").strip().lower()
@@ -212,7 +214,7 @@ async def inflate_capped(r: httpx.Response, limit: int) -> AsyncIterator[bytes]:
             yield chunk
         return
     if encoding not in _WBITS:
-        raise httpx.DecodingError(f"unsupported Content-Encoding {encoding!r}", request=r.request)
+        raise httpx2.DecodingError(f"unsupported Content-Encoding {encoding!r}", request=r.request)
     inflater = zlib.decompressobj(_WBITS[encoding])
     room = limit + 1
     try:
@@ -226,7 +228,7 @@ async def inflate_capped(r: httpx.Response, limit: int) -> AsyncIterator[bytes]:
             # At the end of the compressed stream, keep reading what is left of the response (the
             # end of a chunked body): a response read to its end leaves its connection reusable.
     except zlib.error as exc:
-        raise httpx.DecodingError(f"bad {encoding} body: {exc}", request=r.request) from exc
+        raise httpx2.DecodingError(f"bad {encoding} body: {exc}", request=r.request) from exc
 
 
 _KEPT_HEADERS = (
@@ -264,12 +266,12 @@ def error_kind(exc: BaseException) -> str:
         return f"http_{exc.status}"
     if isinstance(exc, FetchError):
         return exc.kind
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+    if isinstance(exc, httpx2.TimeoutException | TimeoutError):
         return "timeout"
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, httpx2.ConnectError):
         return "connect"
-    if isinstance(exc, httpx.DecodingError):
+    if isinstance(exc, httpx2.DecodingError):
         return "decode"
-    if isinstance(exc, httpx.HTTPError):
+    if isinstance(exc, httpx2.HTTPError):
         return "protocol"
     return type(exc).__name__.lower()

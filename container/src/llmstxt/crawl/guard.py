@@ -1,6 +1,6 @@
 """The SSRF guard: every connection goes to an address that was resolved and checked to be public.
 
-The check sits in the connection layer (an httpcore network backend), so it sees the address actually
+The check sits in the connection layer (an httpcore2 network backend), so it sees the address actually
 dialled: every spelling of a host (127.1, 0x7f000001, 2130706433, [::ffff:127.0.0.1]), every redirect
 hop, and a DNS answer that changes between checks (rebinding) are all caught, because the socket is
 opened to the very address that was checked. TLS still verifies and sends SNI for the URL's hostname.
@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpcore
-import httpx
+import httpcore2
+import httpx2
 
 from llmstxt.crawl.netio import AsyncioBackend, transport_with
 from llmstxt.errors import BlockedAddress
@@ -98,7 +98,7 @@ class AddressGuard:
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
-            raise httpx.ConnectError(f"cannot resolve {host}: {exc.strerror}") from exc
+            raise httpx2.ConnectError(f"cannot resolve {host}: {exc.strerror}") from exc
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
         for address in addresses:
             ip = ipaddress.ip_address(address.split("%")[0])
@@ -107,11 +107,11 @@ class AddressGuard:
         return addresses
 
 
-class GuardedBackend(httpcore.AsyncNetworkBackend):
+class GuardedBackend(httpcore2.AsyncNetworkBackend):
     """A network backend that dials only addresses the guard has checked."""
 
     def __init__(
-        self, guard: AddressGuard, inner: httpcore.AsyncNetworkBackend | None = None
+        self, guard: AddressGuard, inner: httpcore2.AsyncNetworkBackend | None = None
     ) -> None:
         self.guard = guard
         self.inner = inner or AsyncioBackend()
@@ -123,7 +123,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    ) -> httpcore2.AsyncNetworkStream:
         """Resolve, check, then connect to a checked address (never re-resolving the name)."""
         addresses = await self.guard.resolve(host, port)
         return await self._connect_first(addresses, port, timeout, local_address, socket_options)
@@ -135,7 +135,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None,
         local_address: str | None,
         socket_options: Iterable[Any] | None,
-    ) -> httpcore.AsyncNetworkStream:
+    ) -> httpcore2.AsyncNetworkStream:
         """Try each checked address in turn; raise the last connection error."""
         error: Exception | None = None
         for address in addresses:
@@ -143,11 +143,11 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                 return await self.inner.connect_tcp(
                     address, port, timeout, local_address, socket_options
                 )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+            except (httpcore2.ConnectError, httpcore2.ConnectTimeout) as exc:
                 error = exc
-        raise error or httpcore.ConnectError("no address to connect to")
+        raise error or httpcore2.ConnectError("no address to connect to")
 
-    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
+    async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore2.AsyncNetworkStream:
         """Unix sockets are never reachable through the guard."""
         raise BlockedAddress("unix sockets are not allowed")
 
@@ -156,6 +156,6 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
-def guarded_transport(guard: AddressGuard, **kwargs: Any) -> httpx.AsyncHTTPTransport:
-    """An httpx transport whose every connection passes through the guard."""
+def guarded_transport(guard: AddressGuard, **kwargs: Any) -> httpx2.AsyncHTTPTransport:
+    """An httpx2 transport whose every connection passes through the guard."""
     return transport_with(GuardedBackend(guard), **kwargs)

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2
 
 from llmstxt.config import CrawlConfig
 from llmstxt.crawl.state import CrawlState, dump_state
@@ -128,7 +128,7 @@ def _put_latest(queue: asyncio.Queue[Event | None], event: Event | None) -> None
                 queue.get_nowait()
 
 
-ClientFactory = Callable[[CrawlConfig], httpx.AsyncClient | None]
+ClientFactory = Callable[[CrawlConfig], httpx2.AsyncClient | None]
 
 
 class JobRunner:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmstxt.crawl.guard import AddressGuard
@@ -57,5 +57,5 @@ async def check_address(url: str, settings: Settings) -> None:
     guard = AddressGuard.from_settings(False, settings.allowed_cidrs)
     try:
         await guard.resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
-    except httpx.ConnectError as exc:
+    except httpx2.ConnectError as exc:
         raise InputError(f"cannot resolve host {host!r}") from exc
