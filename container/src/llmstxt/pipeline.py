@@ -103,6 +103,9 @@ def extract_pool(workers: int) -> Iterator[Executor | None]:
         return
     # fork: the workers start in milliseconds with every module already imported.
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    # The pool forks on its first task: do it now, while robots.txt loads, not when the start
+    # page is back and every fetch waits on its links.
+    pool.submit(int)
     try:
         yield pool
     finally:

@@ -8,7 +8,6 @@ import time
 from collections import Counter
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from functools import partial
 
 import httpx2
 
@@ -26,7 +25,7 @@ from llmstxt.crawl.sitemap import parse_sitemap
 from llmstxt.crawl.state import CrawlState, Previous
 from llmstxt.crawl.twins import MARKDOWN_TYPES, PATTERNS, Twin
 from llmstxt.crawl.urls import Scope, canonicalize, is_folder_index
-from llmstxt.crawl.worker import extract_packed, unpack_page
+from llmstxt.crawl.worker import Batcher, unpack_page
 from llmstxt.errors import (
     BlockedAddress,
     FetchError,
@@ -72,7 +71,11 @@ class Engine:
         previous: CrawlState | None = None,
     ) -> None:
         self.config = config
-        self.executor = executor
+        self.batcher = (
+            None
+            if executor is None
+            else Batcher(executor, config.full, in_flight=config.extract_workers)
+        )
         self.previous = previous
         self.slots = asyncio.Semaphore(config.concurrency)  # requests in flight to the site
         self.spool = spool
@@ -335,11 +338,9 @@ class Engine:
 
     async def _extract(self, url: str, body: bytes, charset: str | None) -> Page:
         """Extract in the worker process when there is one: the event loop keeps fetching meanwhile."""
-        if self.executor is None:
+        if self.batcher is None:
             return extract(url, body, encoding=charset, markdown=self.config.full)
-        job = partial(extract_packed, url, body, charset, self.config.full)
-        packed = await asyncio.get_running_loop().run_in_executor(self.executor, job)
-        return unpack_page(packed, self._navs)
+        return unpack_page(await self.batcher.extract(url, body, charset), self._navs)
 
     async def _check_hop(self, url: str) -> str:
         """Why a redirect hop may not be followed ("" when it may)."""
