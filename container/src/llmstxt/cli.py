@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import time
 from functools import cache
@@ -86,6 +87,10 @@ def generate_cmd(
 
 def _run_generate(config: CrawlConfig, out_dir: Path) -> None:
     """Run the pipeline with a progress display and print where the files went."""
+    # A crawl makes millions of small objects: keep the ones the imports made out of every
+    # collection, and collect the young ones less often (GC was 7% of the crawl's CPU).
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
     with _progress_sink() as sink:
         try:
             result = asyncio.run(generate(config, out_dir, sink=sink))
@@ -96,10 +101,14 @@ def _run_generate(config: CrawlConfig, out_dir: Path) -> None:
         except KeyboardInterrupt:
             _fail("interrupted; nothing was written", 130)
     pages = result.report["pages"]
-    _err().print(
-        f"[green]✓[/] {pages['kept']} pages kept of {pages['fetched']} fetched "
+    done = (
+        f"{pages['kept']} pages kept of {pages['fetched']} fetched "
         f"in {result.report['timings']['total_s']:.1f}s"
     )
+    if sys.stderr.isatty():
+        _err().print(f"[green]✓[/] {done}")
+    else:  # plain text off a terminal, without loading rich for it
+        print(f"✓ {done}", file=sys.stderr)
     for path in result.files.values():
         print(path)
 
@@ -113,7 +122,7 @@ class _progress_sink:
         self.last = 0.0
 
     def __enter__(self) -> ProgressSink:
-        if _err().is_terminal:
+        if sys.stderr.isatty():
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
             from rich.progress import Progress as Bar
 
