@@ -370,6 +370,39 @@ def test_garbage_never_raises(body: bytes | str) -> None:
     assert all(link.startswith(("http://", "https://")) for link in found.links)
 
 
+@pytest.mark.parametrize(
+    ("codec", "header"),
+    [
+        ("utf-8", None),
+        ("utf-8", "utf-8"),
+        ("cp1252", None),
+        ("iso-8859-15", "iso-8859-15"),
+        ("utf-16", None),
+        ("shift_jis", None),
+        ("cp037", "cp037"),  # EBCDIC: its control characters are not the ASCII bytes
+    ],
+)
+def test_control_characters_are_dropped_in_any_encoding(codec: str, header: str | None) -> None:
+    # libxml2 refuses C0 controls, DEL, U+FFFE and U+FFFF: each must go whatever the encoding,
+    # and a page with them must still give its title and first paragraph.
+    odd = "\x01\x0b\x7f" + ("\ufffe\uffff" if codec.startswith("utf") else "")
+    paragraph = "A paragraph long enough to be the description" + odd + " of this page, really."
+    html = (
+        f'<html><head><meta charset="{codec}"><title>Con{odd}trol</title></head>'
+        f"<body><main><h1>Heading</h1><p>{paragraph}</p></main></body></html>"
+    )
+    found = extract("https://c.example/", html.encode(codec), encoding=header)
+    assert found.title == "Control"
+    assert found.description.startswith("A paragraph long enough to be the description")
+    assert not any(ch in found.description for ch in odd)
+
+
+@pytest.mark.parametrize("odd", ["\ufffe", "\uffff"])
+def test_noncharacters_alone_are_dropped_from_utf8(odd: str) -> None:
+    html = f"<html><head><title>Non{odd}character</title></head><body><p>x</p></body></html>"
+    assert extract("https://c.example/", html.encode("utf-8")).title == "Noncharacter"
+
+
 @given(st.binary(max_size=2000) | st.text(max_size=2000))
 @settings(max_examples=150, deadline=None)
 def test_arbitrary_input_never_raises(body: bytes | str) -> None:

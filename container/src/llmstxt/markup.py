@@ -18,6 +18,8 @@ def clean(text: str) -> str:
 
 def visible(el: etree._Element) -> str:
     """el's text without hidden parts (aria-hidden numbers, permalink anchors, icons), collapsed."""
+    if len(el) == 0:  # most links and headings: just their text
+        return HEADERLINK.sub("", clean(el.text or ""))
     return HEADERLINK.sub("", clean("".join(_visible_parts(el))))
 
 

@@ -234,7 +234,8 @@ def _add_link(
 ) -> str:
     """Append one nav link (skipping same-page anchors and non-http links); return its title."""
     title = visible(a) or clean(a.get("title") or "")
-    if _PAGER.match(title) or {"prev", "next"} & set((a.get("rel") or "").lower().split()):
+    rel = a.get("rel")
+    if _PAGER.match(title) or (rel and {"prev", "next"} & set(rel.lower().split())):
         return ""  # pager and edit links move between pages; they are not the site's structure
     href = a.get("href") or ""
     target = absolute(href, base) or _current(a, url)
@@ -255,9 +256,11 @@ def _is_caption(el: etree._Element) -> bool:
     """True for a heading that names the nav group after it (Sphinx captions, mdBook parts)."""
     if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
         return True
-    classes = el.get("class") or ""
-    return el.tag in ("p", "span", "div", "li", "label") and any(
-        c in classes for c in _CAPTION_CLASSES
+    classes = el.get("class")
+    return (
+        bool(classes)
+        and el.tag in ("p", "span", "div", "li", "label")
+        and any(c in classes for c in _CAPTION_CLASSES)
     )
 
 
