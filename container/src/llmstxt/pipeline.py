@@ -7,9 +7,8 @@ import multiprocessing
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import AsyncExitStack, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from llmstxt.crawl.guard import AddressGuard, guarded_transport
 from llmstxt.crawl.netio import AsyncioBackend, transport_with
 from llmstxt.crawl.state import CrawlState, save_state
 from llmstxt.crawl.urls import Scope, canonicalize
+from llmstxt.crawl.worker import Workers
 from llmstxt.errors import DegradedCrawl, InputError
 from llmstxt.models import PageRecord
 from llmstxt.progress import Progress, ProgressSink, null_sink
@@ -95,21 +95,18 @@ def check_not_degraded(
         )
 
 
-@contextmanager
-def extract_pool(workers: int) -> Iterator[Executor | None]:
-    """Worker processes for extraction, so parsing runs beside the fetching (None: inline)."""
-    if workers <= 0 or "fork" not in multiprocessing.get_all_start_methods():
+@asynccontextmanager
+async def extract_workers(count: int) -> AsyncIterator[Workers | None]:
+    """Worker processes for extraction, so parsing runs beside the fetching (None: inline).
+
+    Forked on entry, while robots.txt loads, rather than when the start page is back and every
+    fetch waits on its links.
+    """
+    if count <= 0 or "fork" not in multiprocessing.get_all_start_methods():
         yield None
         return
-    # fork: the workers start in milliseconds with every module already imported.
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-    # The pool forks on its first task: do it now, while robots.txt loads, not when the start
-    # page is back and every fetch waits on its links.
-    pool.submit(int)
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    async with Workers(count) as workers:
+        yield workers
 
 
 def check_start_url(url: str) -> str:
@@ -136,8 +133,8 @@ async def crawl_and_compose(
     async with AsyncExitStack() as stack:
         if client is None:
             client = await stack.enter_async_context(make_client(config))
-        executor = stack.enter_context(extract_pool(config.extract_workers))
-        outcome = await Engine(config, client, spool, sink, executor, previous).run()
+        workers = await stack.enter_async_context(extract_workers(config.extract_workers))
+        outcome = await Engine(config, client, spool, sink, workers, previous).run()
     records = outcome.records
     check_not_degraded(records, previous, config)
     sink(

@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import time
 from collections import Counter
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import httpx2
@@ -25,7 +24,7 @@ from llmstxt.crawl.sitemap import parse_sitemap
 from llmstxt.crawl.state import CrawlState, Previous
 from llmstxt.crawl.twins import MARKDOWN_TYPES, PATTERNS, Twin
 from llmstxt.crawl.urls import Scope, canonicalize, is_folder_index
-from llmstxt.crawl.worker import Batcher, unpack_page
+from llmstxt.crawl.worker import Batcher, WorkerLost, Workers, unpack_page
 from llmstxt.errors import (
     BlockedAddress,
     FetchError,
@@ -67,15 +66,11 @@ class Engine:
         client: httpx2.AsyncClient,
         spool: MarkdownSpool,
         sink: ProgressSink = null_sink,
-        executor: Executor | None = None,
+        workers: Workers | None = None,
         previous: CrawlState | None = None,
     ) -> None:
         self.config = config
-        self.batcher = (
-            None
-            if executor is None
-            else Batcher(executor, config.full, in_flight=config.extract_workers)
-        )
+        self.batcher = None if workers is None else Batcher(workers, config.full)
         self.previous = previous
         self.slots = asyncio.Semaphore(config.concurrency)  # requests in flight to the site
         self.spool = spool
@@ -373,7 +368,12 @@ class Engine:
                 return dataclasses.replace(base, url=item.url, skipped="duplicate")
             self._fetched.add(url)
             self.frontier.seen.add(url)
-        page = await self._extract(url, response.body, response.charset)
+        try:
+            page = await self._extract(url, response.body, response.charset)
+        except WorkerLost:
+            # This page, or one batched with it, killed its extraction process (a parser crash,
+            # the OOM killer): the batch is left out and the next one gets a new process.
+            return dataclasses.replace(base, error="extract_crashed")
         if page.markdown is not None:
             self.spool.put(url, page.markdown)
             page = dataclasses.replace(page, markdown=None)
