@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat container/pyproject.toml | sha1sum | cut -c1-12)
 PKG := container/src/llmstxt
 
-.PHONY: venv run test lint unit bench test-deps clean
+.PHONY: venv bytecode run test lint unit bench test-deps clean
 .DEFAULT_GOAL := help
 
 help:
@@ -24,7 +24,13 @@ $(STAMP): container/pyproject.toml
 
 venv: $(STAMP)
 
-run: venv
+# The editable install leaves our own modules uncompiled, and where PYTHONDONTWRITEBYTECODE is set
+# (many images and sandboxes set it) Python recompiles them at every start: ~50 ms of each run.
+# compileall writes them regardless, and only what changed since.
+bytecode: venv
+	@$(PY) -m compileall -q $(PKG)
+
+run: bytecode
 	@test -n "$(URL)" || { echo "usage: make run URL=https://example.com [OUT=dir] [ARGS='...']"; exit 2; }
 	$(VENV)/bin/llmstxt generate "$(URL)" $(if $(OUT),--out "$(OUT)") $(ARGS)
 
@@ -43,7 +49,7 @@ test: venv test-deps lint
 unit: venv
 	$(PY) -m pytest -q -m unit
 
-bench: venv
+bench: bytecode
 	$(PY) -m bench
 	$(PY) -m bench.service
 	$(PY) -m bench.recrawl
