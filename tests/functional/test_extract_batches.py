@@ -208,3 +208,24 @@ def _running(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def _stuck(url: str, body: bytes, charset: str | None, markdown: bool) -> tuple[Any, ...]:
+    time.sleep(60)
+    raise AssertionError("the worker should have been stopped")
+
+
+async def test_a_stuck_worker_is_killed_when_the_crawl_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(worker, "extract_packed", _stuck)
+    url, body = fixture_jobs(1)[0]
+    workers = await Workers(1).__aenter__()
+    process = workers.processes[0]
+    page = asyncio.ensure_future(Batcher(workers, markdown=False).extract(url, body, None))
+    await asyncio.sleep(0.2)  # the page is in the worker now
+    began = time.monotonic()
+    assert await process.stop() == -9  # it had 2 s to finish; then it was killed
+    assert 1.5 < time.monotonic() - began < 10
+    with pytest.raises(WorkerLost):
+        await page

@@ -147,11 +147,7 @@ class WorkerProcess:
             writer.close()
         if process is None:
             return None
-        for _ in range(100):  # up to 2 s to finish the batch in hand and exit
-            if process.exitcode is not None:
-                break
-            await asyncio.sleep(0.02)
-        else:
+        if not await _ended(process, 2.0):  # time to finish the batch in hand and exit
             process.kill()
         process.join(1)
         return process.exitcode
@@ -160,6 +156,27 @@ class WorkerProcess:
     def pid(self) -> int | None:
         """The process id while it runs (for tests and logs)."""
         return self._process.pid if self._process is not None else None
+
+
+async def _ended(process: multiprocessing.process.BaseProcess, seconds: float) -> bool:
+    """Wait until process ends (its sentinel becomes readable), at most seconds; True if it did."""
+    loop = asyncio.get_running_loop()
+    ended = loop.create_future()
+    sentinel = process.sentinel
+
+    def readable() -> None:
+        loop.remove_reader(sentinel)
+        if not ended.done():
+            ended.set_result(None)
+
+    loop.add_reader(sentinel, readable)
+    try:
+        await asyncio.wait_for(ended, seconds)
+    except TimeoutError:
+        return False
+    finally:
+        loop.remove_reader(sentinel)
+    return True
 
 
 class Workers:
