@@ -246,6 +246,14 @@ def table(results: dict[str, Any]) -> str:
             f"--concurrency {2 * results['params']['concurrency']}: "
             f"{base['wall_s'] / results['runs'][-1]['wall_s']:.1f}x"
         )
+        # The baseline is timed around its crawl inside this process (its imports done): the
+        # like-for-like figure puts our pipeline's own run (report.json total_s) beside it.
+        lines.append(
+            f"speed-up like for like (both without interpreter start-up): "
+            f"{base['wall_s'] / ours['run_s']:.1f}x; at --concurrency "
+            f"{2 * results['params']['concurrency']}: "
+            f"{base['wall_s'] / results['runs'][-1]['run_s']:.1f}x"
+        )
     return "\n".join(lines)
 
 
@@ -263,6 +271,7 @@ def main(argv: list[str] | None = None) -> None:
     if "baseline" in results:
         results["speedup"] = results["baseline"]["wall_s"] / results["runs"][0]["wall_s"]
         results["speedup_2x"] = results["baseline"]["wall_s"] / results["runs"][-1]["wall_s"]
+        results["speedup_pipeline"] = results["baseline"]["wall_s"] / results["runs"][0]["run_s"]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(table(results))
