@@ -78,8 +78,9 @@ _CRAWL_ENDS: set[int] = set()
 def _serve(sock: socket.socket, crawl_ends: tuple[int, ...]) -> None:
     """The worker process: read a batch, extract it, send the results back; stop at end of input."""
     for fd in crawl_ends:
-        with contextlib.suppress(OSError):
-            os.close(fd)
+        if fd != sock.fileno():  # (a stale number may have been reused for our own end)
+            with contextlib.suppress(OSError):
+                os.close(fd)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawl's to handle; it closes us
     with sock, sock.makefile("rb") as incoming:
         while len(head := incoming.read(_HEADER)) == _HEADER:
